@@ -1,0 +1,274 @@
+"""The autoencoder: architectures, training, encoding and decoding (section "Autoencoder").
+
+Training never sees labels: :func:`train_autoencoder` takes images only. The
+functions are pure in the style of pytorch/examples' ``mnist/main.py``: the
+model, the data and the seed are arguments, nothing is global.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+
+ARCHITECTURES = ("conv", "dense")
+_DEFAULT_WIDTHS = {"conv": (32, 64), "dense": (512, 128)}
+
+
+@dataclass(frozen=True)
+class AutoencoderConfig:
+    """What defines an autoencoder's shape.
+
+    Parameters
+    ----------
+    architecture : {"conv", "dense"}
+        ``conv``: strided convolutions, then a dense layer to the latent code
+        (the post's "convolution layers, dense layers"); ``dense``: fully
+        connected layers only.
+    image_shape : tuple of int
+        ``(channels, height, width)``. ``conv`` needs height and width divisible
+        by 2 ** len(widths) (28x28 and 8x8 both work with two layers).
+    latent_dim : int
+        Size of the latent code, at least 1.
+    widths : tuple of int, optional
+        Channels per conv layer, or units per hidden dense layer.
+    """
+
+    architecture: str = "conv"
+    image_shape: tuple = (1, 28, 28)
+    latent_dim: int = 16
+    widths: tuple = field(default=None)
+
+    def __post_init__(self):
+        if self.architecture not in ARCHITECTURES:
+            raise ValueError(f"Unknown architecture {self.architecture!r}: choose one of "
+                             f"{', '.join(ARCHITECTURES)}.")
+        if isinstance(self.latent_dim, bool) or int(self.latent_dim) != self.latent_dim \
+                or self.latent_dim < 1:
+            raise ValueError(f"latent_dim must be a whole number >= 1, got {self.latent_dim!r}.")
+        object.__setattr__(self, "latent_dim", int(self.latent_dim))
+        object.__setattr__(self, "image_shape", tuple(int(s) for s in self.image_shape))
+        if len(self.image_shape) != 3:
+            raise ValueError(f"image_shape must be (channels, height, width), got "
+                             f"{self.image_shape}.")
+        widths = _DEFAULT_WIDTHS[self.architecture] if self.widths is None else self.widths
+        object.__setattr__(self, "widths", tuple(int(w) for w in widths))
+        if not self.widths or min(self.widths) < 1:
+            raise ValueError(f"widths must be positive whole numbers, got {self.widths}.")
+        if self.architecture == "conv":
+            factor = 2 ** len(self.widths)
+            _, height, width = self.image_shape
+            if height % factor or width % factor:
+                raise ValueError(
+                    f"A conv autoencoder with {len(self.widths)} layers needs image sides "
+                    f"divisible by {factor}, got {height}x{width}: use architecture='dense' or "
+                    f"fewer widths.")
+
+    def to_dict(self) -> dict:
+        """Plain types only, so a checkpoint loads with ``weights_only=True``."""
+        d = asdict(self)
+        d["image_shape"], d["widths"] = list(self.image_shape), list(self.widths)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "AutoencoderConfig":
+        return cls(architecture=d["architecture"], image_shape=tuple(d["image_shape"]),
+                   latent_dim=d["latent_dim"], widths=tuple(d["widths"]))
+
+
+class Autoencoder(nn.Module):
+    """An encoder to ``latent_dim`` codes and a decoder back to pixel logits."""
+
+    def __init__(self, config: AutoencoderConfig):
+        super().__init__()
+        self.config = config
+        self.encoder, self.decoder = _build(config)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """Reconstruction logits; ``torch.sigmoid`` turns them into pixels."""
+        return self.decoder(self.encoder(images))
+
+
+def _build(config):
+    channels, height, width = config.image_shape
+    widths, latent = config.widths, config.latent_dim
+    if config.architecture == "dense":
+        sizes = [channels * height * width, *widths]
+        enc, dec = [nn.Flatten()], []
+        for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+            enc += [nn.Linear(n_in, n_out), nn.ReLU()]
+        enc.append(nn.Linear(sizes[-1], latent))
+        back = [latent, *reversed(sizes[1:])]
+        for n_in, n_out in zip(back[:-1], back[1:]):
+            dec += [nn.Linear(n_in, n_out), nn.ReLU()]
+        dec += [nn.Linear(sizes[1] if len(sizes) > 1 else latent, sizes[0]),
+                nn.Unflatten(1, (channels, height, width))]
+        return nn.Sequential(*enc), nn.Sequential(*dec)
+    factor = 2 ** len(widths)
+    small = (widths[-1], height // factor, width // factor)
+    enc, n_in = [], channels
+    for n_out in widths:
+        enc += [nn.Conv2d(n_in, n_out, 4, stride=2, padding=1), nn.BatchNorm2d(n_out), nn.ReLU()]
+        n_in = n_out
+    enc += [nn.Flatten(), nn.Linear(int(np.prod(small)), latent)]
+    dec = [nn.Linear(latent, int(np.prod(small))), nn.ReLU(), nn.Unflatten(1, small)]
+    back = [*reversed(widths), channels]
+    for i, (n_in, n_out) in enumerate(zip(back[:-1], back[1:])):
+        dec.append(nn.ConvTranspose2d(n_in, n_out, 4, stride=2, padding=1))
+        if i < len(back) - 2:
+            dec += [nn.BatchNorm2d(n_out), nn.ReLU()]
+    return nn.Sequential(*enc), nn.Sequential(*dec)
+
+
+def build_autoencoder(config: AutoencoderConfig, seed: int = 0) -> Autoencoder:
+    """A freshly initialised autoencoder; the same seed gives the same weights.
+
+    Examples
+    --------
+    >>> model = build_autoencoder(AutoencoderConfig("dense", (1, 8, 8), latent_dim=4))
+    >>> model(torch.zeros(2, 1, 8, 8)).shape
+    torch.Size([2, 1, 8, 8])
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = Autoencoder(config)
+    return model
+
+
+def resolve_device(device="auto") -> torch.device:
+    """``"auto"`` picks CUDA when present, else the CPU."""
+    if device is None or device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def _memory_format(device, model):
+    # channels_last speeds up the conv layers on CPU (measured by scripts/benchmark.py).
+    if model.config.architecture == "conv":
+        return torch.channels_last
+    return torch.contiguous_format
+
+
+def train_autoencoder(model: Autoencoder, images: torch.Tensor, *, epochs: int,
+                      batch_size: int = 128, learning_rate: float = 1e-3, seed: int = 0,
+                      device="auto", progress: bool = True, on_epoch_end=None) -> list:
+    """Train on images alone (no labels) and return the mean loss of each epoch.
+
+    Section "Autoencoder". Adam on binary cross-entropy between the image and
+    its reconstruction, shuffled minibatches drawn from in-memory tensors with a
+    generator seeded by ``seed``. The model is left in eval mode on the CPU.
+
+    Parameters
+    ----------
+    model : Autoencoder
+    images : torch.Tensor
+        Float images in [0, 1], shape ``(n, channels, height, width)``.
+    epochs : int
+        Passes over the images, at least 1.
+    batch_size, learning_rate : int, float
+    seed : int
+        Seeds the minibatch order (the weights are seeded by :func:`build_autoencoder`).
+    device : str
+        ``"auto"``, ``"cpu"``, ``"cuda"``, ...
+    progress : bool
+        Show a tqdm bar with the running loss.
+    on_epoch_end : callable, optional
+        Called as ``on_epoch_end(model, epoch, loss)`` after each epoch (epochs
+        count from 1), e.g. to evaluate or plot along the way.
+
+    Returns
+    -------
+    list of float
+        Mean training loss per epoch.
+    """
+    _check_whole(epochs, "epochs")
+    _check_whole(batch_size, "batch_size")
+    if not learning_rate > 0:
+        raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}.")
+    images = _check_images(images, model.config)
+    device = resolve_device(device)
+    fmt = _memory_format(device, model)
+    model.to(device=device, memory_format=fmt).train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    loss_fn = nn.BCEWithLogitsLoss()
+    data = images.to(device)
+    generator = torch.Generator().manual_seed(int(seed))
+    n = len(data)
+    history = []
+    bar = tqdm(total=epochs * ((n + batch_size - 1) // batch_size), disable=not progress,
+               desc="training", unit="batch", mininterval=1.0)
+    for _ in range(epochs):
+        order = torch.randperm(n, generator=generator).to(device)
+        total = 0.0
+        for start in range(0, n, batch_size):
+            batch = data[order[start:start + batch_size]].contiguous(memory_format=fmt)
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(model(batch), batch)
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(batch)
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss.item():.4f}", refresh=False)
+        history.append(total / n)
+        if on_epoch_end is not None:
+            on_epoch_end(model, len(history), history[-1])
+            model.train()
+    bar.close()
+    model.to(device="cpu", memory_format=torch.contiguous_format).eval()
+    return history
+
+
+def _check_whole(value, name):
+    if isinstance(value, bool) or not float(value).is_integer() or value < 1:
+        raise ValueError(f"{name} must be a whole number >= 1, got {value!r}.")
+
+
+def _check_images(images, config):
+    images = torch.as_tensor(images, dtype=torch.float32)
+    if images.ndim == 3:
+        images = images.unsqueeze(1)
+    if tuple(images.shape[1:]) != tuple(config.image_shape):
+        raise ValueError(f"Images of shape {tuple(images.shape[1:])} do not fit an autoencoder "
+                         f"built for {tuple(config.image_shape)}.")
+    if not torch.isfinite(images).all():
+        raise ValueError("Images contain NaN or infinite values.")
+    return images
+
+
+@torch.no_grad()
+def encode(model: Autoencoder, images, batch_size: int = 1024, device="auto") -> np.ndarray:
+    """Latent codes of images, in batches, as a float64 array ``(n, latent_dim)``."""
+    images = _check_images(images, model.config)
+    return _batched(model.encoder, images, batch_size, device, model).astype(np.float64)
+
+
+@torch.no_grad()
+def decode(model: Autoencoder, codes, batch_size: int = 1024, device="auto") -> torch.Tensor:
+    """Images in [0, 1] decoded from latent codes, shape ``(n, channels, height, width)``."""
+    codes = torch.as_tensor(np.asarray(codes), dtype=torch.float32)
+    if codes.ndim != 2 or codes.shape[1] != model.config.latent_dim:
+        raise ValueError(f"codes must have shape (n, {model.config.latent_dim}), got "
+                         f"{tuple(codes.shape)}.")
+    logits = _batched(model.decoder, codes, batch_size, device, model)
+    return torch.sigmoid(torch.from_numpy(logits))
+
+
+@torch.no_grad()
+def reconstruct(model: Autoencoder, images, batch_size: int = 1024, device="auto") -> torch.Tensor:
+    """Decode the codes of images: the autoencoder's reconstruction in [0, 1]."""
+    return decode(model, encode(model, images, batch_size, device), batch_size, device)
+
+
+def _batched(module, inputs, batch_size, device, model):
+    device = resolve_device(device)
+    was_training, home = model.training, next(model.parameters()).device
+    model.eval().to(device)
+    out = [module(inputs[i:i + batch_size].to(device)).float().cpu()
+           for i in range(0, len(inputs), batch_size)]
+    if not out:
+        out = [module(inputs.to(device)).float().cpu()]
+    model.to(home).train(was_training)
+    return torch.cat(out).numpy()

@@ -1,0 +1,106 @@
+"""Choose the notebooks' defaults on a validation split of the training data.
+
+The test split is never read: the last sixth of the training images (stratified)
+is held out, the autoencoder trains on the rest, and each setting's validation
+accuracy is printed and appended to a CSV. One training run is evaluated at
+several epochs (the learning rate is constant, so the state after epoch 10 of a
+25-epoch run is that of a 10-epoch run) and with several GMM settings.
+
+Example (one row group of docs/search.md):
+
+    python scripts/search_defaults.py --dataset fashion-mnist --latent-dim 32 \
+        --epochs 20 --eval-epochs 10 15 20 --components 6 12 --covariance full
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from gae_helpers.autoencoder import AutoencoderConfig, build_autoencoder, encode, train_autoencoder
+from gae_helpers.data import load_dataset, validation_split
+from gae_helpers.mixture import ClassGaussianMixture
+from gae_helpers.storage import atomic_path
+
+FIELDS = ["dataset", "architecture", "widths", "latent_dim", "epochs", "batch_size",
+          "learning_rate", "n_components", "covariance_type", "val_accuracy", "train_seconds",
+          "gmm_seconds", "command"]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", default="mnist")
+    parser.add_argument("--data-dir", default=None, help="default: $GAE_DATA_DIR, else ./data")
+    parser.add_argument("--architecture", default="conv")
+    parser.add_argument("--widths", type=int, nargs="+", default=None)
+    parser.add_argument("--latent-dim", type=int, default=32)
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--eval-epochs", type=int, nargs="+", default=None,
+                        help="epochs after which to evaluate (default: the last)")
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--components", type=int, nargs="+", default=[6])
+    parser.add_argument("--covariance", nargs="+", default=["full"])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default="runs/search.csv", help="CSV the rows are appended to")
+    args = parser.parse_args(argv)
+    command = "python scripts/search_defaults.py " + " ".join(shlex.quote(a) for a in
+                                                                (argv or sys.argv[1:]))
+
+    torch.manual_seed(args.seed)
+    data = validation_split(load_dataset(args.dataset, args.data_dir), seed=args.seed)
+    config = AutoencoderConfig(args.architecture, data.image_shape, args.latent_dim,
+                               tuple(args.widths) if args.widths else None)
+    model = build_autoencoder(config, seed=args.seed)
+    eval_epochs = set(args.eval_epochs or [args.epochs])
+    started = time.perf_counter()
+    evaluating = [0.0]
+
+    def evaluate(model, epoch, loss):
+        if epoch not in eval_epochs:
+            return
+        t0 = time.perf_counter()
+        z_train, z_val = encode(model, data.x_train), encode(model, data.x_test)
+        for cov in args.covariance:
+            for k in args.components:
+                t1 = time.perf_counter()
+                gmm = ClassGaussianMixture(n_components=k, covariance_type=cov,
+                                           random_state=args.seed).fit(z_train, data.y_train)
+                accuracy = gmm.score(z_val, data.y_test)
+                row = {"dataset": args.dataset, "architecture": args.architecture,
+                       "widths": "-".join(map(str, config.widths)), "latent_dim": args.latent_dim,
+                       "epochs": epoch, "batch_size": args.batch_size,
+                       "learning_rate": args.learning_rate, "n_components": k,
+                       "covariance_type": cov, "val_accuracy": round(accuracy, 4),
+                       "train_seconds": round(t0 - started - evaluating[0], 1),
+                       "gmm_seconds": round(time.perf_counter() - t1, 1), "command": command}
+                print(", ".join(f"{f}={row[f]}" for f in FIELDS[:-1]), flush=True)
+                append_row(Path(args.out), row)
+        evaluating[0] += time.perf_counter() - t0
+
+    train_autoencoder(model, data.x_train, epochs=args.epochs, batch_size=args.batch_size,
+                      learning_rate=args.learning_rate, seed=args.seed, progress=False,
+                      on_epoch_end=evaluate)
+
+
+def append_row(path, row):
+    rows = []
+    if path.is_file():
+        with path.open(newline="") as fh:
+            rows = list(csv.DictReader(fh))
+    rows.append(row)
+    with atomic_path(path) as tmp, tmp.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=FIELDS)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+if __name__ == "__main__":
+    main()

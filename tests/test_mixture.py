@@ -1,0 +1,134 @@
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from gae_helpers.mixture import ClassGaussianMixture, fit_pooled_gmm
+
+
+@parametrize_with_checks([
+    ClassGaussianMixture(n_components=1),
+    ClassGaussianMixture(n_components=1, covariance_type="diag", priors="uniform"),
+])
+def test_sklearn_contract(estimator, check):
+    check(estimator)
+
+
+def blobs(n_per_class=100, seed=0, dim=3):
+    rng = np.random.default_rng(seed)
+    centers = np.array([[-10.0] * dim, [0.0] * dim, [10.0] * dim])
+    X = np.vstack([rng.normal(c, 1.0, (n_per_class, dim)) for c in centers])
+    y = np.repeat([0, 1, 2], n_per_class)
+    return X, y
+
+
+def test_separated_blobs_are_classified_perfectly():
+    X, y = blobs()
+    X_test, y_test = blobs(seed=1)
+    model = ClassGaussianMixture(n_components=2, random_state=0).fit(X, y)
+    assert (model.predict(X_test) == y_test).all()
+    proba = model.predict_proba(X_test)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert proba.max(axis=1).min() > 0.99
+
+
+def test_same_seed_same_model():
+    X, y = blobs()
+    a = ClassGaussianMixture(n_components=3, random_state=7).fit(X, y)
+    b = ClassGaussianMixture(n_components=3, random_state=7).fit(X, y)
+    np.testing.assert_array_equal(a.score_samples(X), b.score_samples(X))
+
+
+def test_predict_proba_does_not_overflow_far_from_every_class():
+    X, y = blobs(dim=64)
+    model = ClassGaussianMixture(n_components=1, random_state=0).fit(X, y)
+    far = np.full((2, 64), 1e4)
+    assert np.all(model.class_log_likelihood(far) < -1e6)  # exp() of these would be 0
+    proba = model.predict_proba(far)
+    assert np.isfinite(proba).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+def test_priors_shift_decisions_at_the_boundary():
+    X, y = blobs(dim=1)
+    midpoint = np.array([[-5.0]])
+    uniform = ClassGaussianMixture(n_components=1, priors="uniform", random_state=0).fit(X, y)
+    skewed = ClassGaussianMixture(n_components=1, priors=[1e6, 1, 1], random_state=0).fit(X, y)
+    np.testing.assert_allclose(uniform.class_prior_, 1 / 3)
+    assert skewed.predict(midpoint)[0] == 0
+    np.testing.assert_allclose(skewed.class_prior_.sum(), 1.0)
+    empirical = ClassGaussianMixture(n_components=1).fit(X[:250], y[:250])
+    np.testing.assert_allclose(empirical.class_prior_, [100 / 250, 100 / 250, 50 / 250])
+
+
+def test_reject_option_says_none_for_far_points_only():
+    X, y = blobs(n_per_class=500)
+    model = ClassGaussianMixture(n_components=1, reject_quantile=0.01, random_state=0).fit(X, y)
+    assert model.thresholds_.shape == (3,)
+    far = np.full((1, 3), 100.0)
+    assert model.predict(far)[0] == -1
+    X_test, y_test = blobs(n_per_class=500, seed=1)
+    pred = model.predict(X_test)
+    assert 0 < np.mean(pred == -1) < 0.05
+    kept = pred != -1
+    assert (pred[kept] == y_test[kept]).all()
+
+
+def test_reject_label_can_be_a_string():
+    X, y = blobs()
+    names = np.array(["a", "b", "c"])[y]
+    model = ClassGaussianMixture(n_components=1, reject_quantile=0.05, reject_label="none",
+                                 random_state=0).fit(X, names)
+    assert model.predict(np.full((1, 3), 100.0))[0] == "none"
+
+
+def test_reject_without_quantile_is_a_clear_error():
+    X, y = blobs()
+    model = ClassGaussianMixture(n_components=1).fit(X, y)
+    with pytest.raises(ValueError, match="reject_quantile"):
+        model.reject(X)
+
+
+def test_sample_draws_from_the_named_class():
+    X, y = blobs()
+    model = ClassGaussianMixture(n_components=2, random_state=0).fit(X, y)
+    points, labels = model.sample(50, class_label=2, random_state=0)
+    assert points.shape == (50, 3) and (labels == 2).all()
+    assert (model.predict(points) == 2).all()
+    again, _ = model.sample(50, class_label=2, random_state=0)
+    np.testing.assert_array_equal(points, again)
+    mixed, mixed_labels = model.sample(30, random_state=1)
+    assert mixed.shape == (30, 3) and set(mixed_labels) <= {0, 1, 2}
+    with pytest.raises(ValueError, match="Unknown class 5"):
+        model.sample(3, class_label=5)
+
+
+def test_too_many_components_for_a_class_is_a_clear_error():
+    X, y = blobs(n_per_class=4)
+    with pytest.raises(ValueError, match=r"Class np.int64\(0\)|Class 0") as info:
+        ClassGaussianMixture(n_components=6).fit(X, y)
+    assert "fewer than n_components=6" in str(info.value)
+    assert "lower n_components to at most 4" in str(info.value)
+
+
+def test_nan_in_codes_is_a_clear_error():
+    X, y = blobs()
+    X[3, 1] = np.nan
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        ClassGaussianMixture(n_components=1).fit(X, y)
+
+
+def test_unfitted_and_bad_priors():
+    X, y = blobs()
+    with pytest.raises(NotFittedError):
+        ClassGaussianMixture().predict(X)
+    with pytest.raises(ValueError, match="priors must"):
+        ClassGaussianMixture(n_components=1, priors="flat").fit(X, y)
+    with pytest.raises(ValueError, match="3 positive numbers"):
+        ClassGaussianMixture(n_components=1, priors=[1, 2]).fit(X, y)
+
+
+def test_pooled_gmm_fits_all_codes():
+    X, _ = blobs()
+    gmm = fit_pooled_gmm(X, n_components=3, random_state=0)
+    assert gmm.means_.shape == (3, 3)
