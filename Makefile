@@ -19,7 +19,6 @@ $(STAMP): pyproject.toml
 	    echo "Creating the virtual environment $(VENV)"; python3 -m venv $(VENV); fi
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet -e '.[dev]'
-	$(PYTHON) -m ipykernel install --sys-prefix --name python3 > /dev/null
 	$(PYTHON) -c "import gae_helpers, torchvision; print('environment ready:', torchvision.__version__)"
 	@touch $@
 

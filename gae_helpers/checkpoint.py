@@ -20,6 +20,7 @@ from pathlib import Path
 
 import torch
 
+from . import autoencoder as autoencoder_module
 from .autoencoder import (Autoencoder, AutoencoderConfig, build_autoencoder, train_autoencoder,
                           _check_images)
 from .storage import atomic_path
@@ -97,10 +98,12 @@ def resolve_cache_dir(cache_dir=None) -> Path:
 
 
 def cache_key(images: torch.Tensor, config: AutoencoderConfig, **training) -> str:
-    """A hash of the images' bytes, the architecture and the training settings."""
+    """A hash of the images' bytes, the architecture, the training settings and the code
+    that builds and trains the model (so an edited autoencoder.py never loads a stale model)."""
     digest = hashlib.sha256()
     digest.update(FORMAT.encode())
     digest.update(torch.__version__.encode())
+    digest.update(Path(autoencoder_module.__file__).read_bytes())
     digest.update(json.dumps([config.to_dict(), training], sort_keys=True).encode())
     digest.update(str(tuple(images.shape)).encode())
     digest.update(images.contiguous().numpy().tobytes())

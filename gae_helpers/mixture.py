@@ -100,7 +100,8 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
                 or self.n_components < 1:
             raise ValueError(f"n_components must be a whole number >= 1, got "
                              f"{self.n_components!r}.")
-        too_small = [(c, n) for c, n in zip(self.classes_, counts) if n < self.n_components]
+        too_small = [(c, n) for c, n in zip(self.classes_.tolist(), counts)
+                     if n < self.n_components]
         if too_small:
             cls, n = too_small[0]
             raise ValueError(
@@ -118,15 +119,17 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
         ]
         self.n_iter_ = np.array([gmm.n_iter_ for gmm in self.gmms_])
         self.converged_ = all(gmm.converged_ for gmm in self.gmms_)
-        self.thresholds_ = None
-        if self.reject_quantile is not None:
-            q = float(self.reject_quantile)
-            if not 0 <= q < 1:
-                raise ValueError(f"reject_quantile must lie in [0, 1), got {q}.")
-            self.thresholds_ = np.array([
-                np.quantile(gmm.score_samples(X[y_index == k]), q)
-                for k, gmm in enumerate(self.gmms_)])
+        self.thresholds_ = self._thresholds(X, y_index)
         return self
+
+    def _thresholds(self, X, y_index):
+        if self.reject_quantile is None:
+            return None
+        q = float(self.reject_quantile)
+        if not 0 <= q < 1:
+            raise ValueError(f"reject_quantile must lie in [0, 1), got {q}.")
+        return np.array([np.quantile(gmm.score_samples(X[y_index == k]), q)
+                         for k, gmm in enumerate(self.gmms_)])
 
     def _class_prior(self, counts):
         if isinstance(self.priors, str):
@@ -213,7 +216,7 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
             matches = np.flatnonzero(self.classes_ == class_label)
             if len(matches) != 1:
                 raise ValueError(f"Unknown class {class_label!r}: choose one of "
-                                 f"{list(self.classes_)}.")
+                                 f"{self.classes_.tolist()}.")
             counts = np.zeros(len(self.classes_), dtype=int)
             counts[matches[0]] = n_samples
         X, y = [], []
@@ -224,6 +227,27 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
         if not X:
             return np.zeros((0, self.n_features_in_)), self.classes_[:0]
         return np.vstack(X), np.concatenate(y)
+
+
+def with_reject_option(model: ClassGaussianMixture, X, y, reject_quantile: float,
+                       reject_label=-1) -> ClassGaussianMixture:
+    """A copy of a fitted model with the reject option switched on (section "The 'none' option").
+
+    The same as fitting again with ``reject_quantile`` and the same ``random_state``
+    (the mixtures come out identical), without repeating the EM fits: only the
+    per-class thresholds are computed, from the training codes ``X`` and labels ``y``.
+    """
+    check_is_fitted(model)
+    X = validate_data(model, X, dtype=np.float64, reset=False)
+    y = np.asarray(y)
+    unknown = np.setdiff1d(np.unique(y), model.classes_)
+    if len(unknown):
+        raise ValueError(f"Labels {unknown.tolist()} are not among the model's classes "
+                         f"{model.classes_.tolist()}.")
+    rejecting = copy.deepcopy(model).set_params(reject_quantile=reject_quantile,
+                                                reject_label=reject_label)
+    rejecting.thresholds_ = rejecting._thresholds(X, np.searchsorted(model.classes_, y))
+    return rejecting
 
 
 def sample_gmm(gmm: GaussianMixture, n_samples: int, random_state=None) -> np.ndarray:

@@ -101,7 +101,8 @@ from gae_helpers import analysis, plots
 from gae_helpers.autoencoder import AutoencoderConfig, decode, encode, reconstruct
 from gae_helpers.checkpoint import train_or_load
 from gae_helpers.data import load_dataset, load_other_images
-from gae_helpers.mixture import ClassGaussianMixture, fit_pooled_gmm, sample_gmm
+from gae_helpers.mixture import (ClassGaussianMixture, fit_pooled_gmm, sample_gmm,
+                                 with_reject_option)
 from gae_helpers.report import Run, accuracy_table, format_table, probability_table
 
 torch.manual_seed(seed)
@@ -255,11 +256,10 @@ plots.plot_image_grid(data.x_test[wrong], [f"{names[data.y_test[i]]}->{names[pre
 A classifier that must always pick a class is confidently wrong on images of no class. With
 the GMMs we can say "none": each class gets a threshold, the `reject_quantile` of its own
 training codes' log-likelihood, and an image whose code falls below the threshold of the class
-it would be given is rejected. Same seed, same mixtures: only the thresholds are new.'''),
+it would be given is rejected. `with_reject_option` adds the thresholds to the mixtures we
+already have: the same as fitting again with `reject_quantile` set.'''),
     ("code", '''\
-rejecting = ClassGaussianMixture(n_components=n_components, covariance_type=covariance_type,
-                                 reject_quantile=reject_quantile,
-                                 random_state=seed).fit(z_train, data.y_train)
+rejecting = with_reject_option(gmm, z_train, data.y_train, reject_quantile)
 print(format_table([[name, f"{t:.1f}"] for name, t in zip(names, rejecting.thresholds_)],
                    ["class", "log-likelihood threshold"]))
 rejected_test = rejecting.reject(z_test)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import shlex
 import sys
 import time
@@ -30,7 +31,7 @@ from gae_helpers.mixture import ClassGaussianMixture
 from gae_helpers.storage import atomic_path
 
 FIELDS = ["dataset", "architecture", "widths", "latent_dim", "epochs", "batch_size",
-          "learning_rate", "n_components", "covariance_type", "val_accuracy", "train_seconds",
+          "learning_rate", "n_components", "covariance_type", "reg_covar", "val_accuracy", "train_seconds",
           "gmm_seconds", "command"]
 
 
@@ -48,6 +49,7 @@ def main(argv=None):
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--components", type=int, nargs="+", default=[6])
     parser.add_argument("--covariance", nargs="+", default=["full"])
+    parser.add_argument("--reg-covar", type=float, nargs="+", default=[1e-6])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="runs/search.csv", help="CSV the rows are appended to")
     args = parser.parse_args(argv)
@@ -68,21 +70,20 @@ def main(argv=None):
             return
         t0 = time.perf_counter()
         z_train, z_val = encode(model, data.x_train), encode(model, data.x_test)
-        for cov in args.covariance:
-            for k in args.components:
-                t1 = time.perf_counter()
-                gmm = ClassGaussianMixture(n_components=k, covariance_type=cov,
-                                           random_state=args.seed).fit(z_train, data.y_train)
-                accuracy = gmm.score(z_val, data.y_test)
-                row = {"dataset": args.dataset, "architecture": args.architecture,
-                       "widths": "-".join(map(str, config.widths)), "latent_dim": args.latent_dim,
-                       "epochs": epoch, "batch_size": args.batch_size,
-                       "learning_rate": args.learning_rate, "n_components": k,
-                       "covariance_type": cov, "val_accuracy": round(accuracy, 4),
-                       "train_seconds": round(t0 - started - evaluating[0], 1),
-                       "gmm_seconds": round(time.perf_counter() - t1, 1), "command": command}
-                print(", ".join(f"{f}={row[f]}" for f in FIELDS[:-1]), flush=True)
-                append_row(Path(args.out), row)
+        for cov, k, reg in itertools.product(args.covariance, args.components, args.reg_covar):
+            t1 = time.perf_counter()
+            gmm = ClassGaussianMixture(n_components=k, covariance_type=cov, reg_covar=reg,
+                                       random_state=args.seed).fit(z_train, data.y_train)
+            accuracy = gmm.score(z_val, data.y_test)
+            row = {"dataset": args.dataset, "architecture": args.architecture,
+                   "widths": "-".join(map(str, config.widths)), "latent_dim": args.latent_dim,
+                   "epochs": epoch, "batch_size": args.batch_size,
+                   "learning_rate": args.learning_rate, "n_components": k,
+                   "covariance_type": cov, "reg_covar": reg, "val_accuracy": round(accuracy, 4),
+                   "train_seconds": round(t0 - started - evaluating[0], 1),
+                   "gmm_seconds": round(time.perf_counter() - t1, 1), "command": command}
+            print(", ".join(f"{f}={row[f]}" for f in FIELDS[:-1]), flush=True)
+            append_row(Path(args.out), row)
         evaluating[0] += time.perf_counter() - t0
 
     train_autoencoder(model, data.x_train, epochs=args.epochs, batch_size=args.batch_size,

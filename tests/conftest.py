@@ -1,0 +1,40 @@
+import os
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+             "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+
+
+def data_dir_with(folder):
+    """$GAE_DATA_DIR when it holds ``folder``/raw with all four files, else None."""
+    root = os.environ.get("GAE_DATA_DIR")
+    if root and all((Path(root) / folder / "raw" / f).is_file() for f in RAW_FILES):
+        return Path(root)
+    return None
+
+
+def requires_data(folder):
+    return pytest.mark.skipif(
+        data_dir_with(folder) is None,
+        reason=f"set GAE_DATA_DIR to a folder holding {folder}/raw/ (e.g. ../shared/data) "
+               f"to run this test")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path, monkeypatch):
+    """Every test trains into a cache of its own, never the user's ~/.cache/gae."""
+    monkeypatch.setenv("GAE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+
+
+@pytest.fixture(scope="session")
+def digits():
+    from gae_helpers.data import load_dataset
+
+    return load_dataset("digits", n_train=400, n_test=100, seed=0)
