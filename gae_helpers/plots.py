@@ -1,5 +1,6 @@
 """Figures for the notebooks. Each function returns its matplotlib figure and, given
-``path``, also saves it as a PNG (written to a temporary name, then renamed).
+``path``, also saves it as a PNG (written to a temporary name, then renamed). Show one in a
+notebook with ``display(fig)`` (or as a cell's last expression).
 
 Image grids are laid out by :func:`torchvision.utils.make_grid`.
 """
@@ -29,9 +30,8 @@ def _finish(fig, path):
 
 
 def _new_figure(width, height):
-    import matplotlib.pyplot as plt
-
-    return plt.figure(figsize=(width, height), dpi=80)
+    # Not through pyplot: a figure is shown only where a notebook displays it, once.
+    return Figure(figsize=(width, height), dpi=80)
 
 
 def _strip(images, ncols):

@@ -47,9 +47,9 @@ NOTEBOOKS = {
 }
 
 PARAMETERS = '''\
-dataset: str = "DATASET"  # "mnist", "fashion-mnist" or "digits" (scikit-learn's 8x8 digits, no download)
-data_dir: "Optional[str]" = None  # where the datasets are or get downloaded; None: $GAE_DATA_DIR, else ./data
-other_dataset: "Optional[str]" = OTHER  # images from elsewhere for "The 'none' option"; None to skip
+dataset: str = "DATASET"  # "mnist", "fashion-mnist" or "digits" (8x8, built in, no download)
+data_dir: "Optional[str]" = None  # dataset folder; None: $GAE_DATA_DIR, else ./data
+other_dataset: "Optional[str]" = OTHER  # images of no class, for "The 'none' option"; None: skip
 n_train: "Optional[int]" = None  # training images, a stratified subset; None for all
 n_test: "Optional[int]" = None  # test images, a stratified subset; None for all
 architecture: str = "conv"  # autoencoder: "conv" (convolutions, then dense) or "dense"
@@ -67,7 +67,7 @@ n_monte_carlo: int = 5000  # samples per class for the entropy and KL estimates
 seed: int = 0  # seeds training, subsets, mixtures and samples
 device: str = "auto"  # "auto" (CUDA when present, else CPU), "cpu" or "cuda"
 output_dir: str = "OUTPUT"  # figures and metrics.json; relative to the notebook's folder
-cache_dir: "Optional[str]" = None  # trained-model cache; None: $GAE_CACHE_DIR, else ~/.cache/gae'''
+cache_dir: "Optional[str]" = None  # model cache; None: $GAE_CACHE_DIR, else ~/.cache/gae'''
 
 CELLS = [
     ("markdown", '''\
@@ -96,6 +96,7 @@ the test images are only ever reported.'''),
 %matplotlib inline
 import numpy as np
 import torch
+from IPython.display import display
 
 from gae_helpers import analysis, plots
 from gae_helpers.autoencoder import AutoencoderConfig, decode, encode, reconstruct
@@ -137,7 +138,7 @@ print(f"autoencoder {'loaded from cache' if trained.from_cache else 'trained'} "
 print(f"{config.architecture} autoencoder, latent_dim={config.latent_dim}, "
       f"{sum(p.numel() for p in autoencoder.parameters()):,} weights; "
       f"loss after epoch {len(trained.history)}: {trained.history[-1]:.4f}")
-plots.plot_loss_curve(trained.history, path=run.figure_path("loss_curve"));'''),
+display(plots.plot_loss_curve(trained.history, path=run.figure_path("loss_curve")))'''),
     ("code", '''\
 z_train, z_test = encode(autoencoder, data.x_train), encode(autoencoder, data.x_test)
 reconstructions = reconstruct(autoencoder, data.x_test)
@@ -145,9 +146,9 @@ run.metrics["reconstruction_mse_test"] = analysis.reconstruction_error(data.x_te
                                                                        reconstructions)
 print(f"reconstruction error on the test images (mean squared error per pixel): "
       f"{run.metrics['reconstruction_mse_test']:.4f}")
-plots.plot_image_rows([data.x_test[:12], reconstructions[:12]], ["original", "rebuilt"],
-                      title="Test images and their reconstructions",
-                      path=run.figure_path("reconstructions"));'''),
+display(plots.plot_image_rows([data.x_test[:12], reconstructions[:12]], ["original", "rebuilt"],
+                              title="Test images and their reconstructions",
+                              path=run.figure_path("reconstructions")))'''),
     ("markdown", '''\
 ## 3. Sampling data
 
@@ -161,8 +162,8 @@ print(f"{len(gmm.classes_)} class GMMs with {n_components} {covariance_type}-cov
       f"components each on {z_train.shape[1]}-d codes; all converged: {gmm.converged_}")
 class_samples = [decode(autoencoder, gmm.sample(samples_per_class, k, random_state=seed)[0])
                  for k in gmm.classes_]
-plots.plot_image_rows(class_samples, names, title="Decoded samples, one row per class GMM",
-                      path=run.figure_path("samples_per_class"));'''),
+display(plots.plot_image_rows(class_samples, names, title="Decoded samples, one row per class GMM",
+                              path=run.figure_path("samples_per_class")))'''),
     ("markdown", '''\
 ## 4. One GMM for all classes
 
@@ -190,10 +191,11 @@ print(format_table([
 ], ["model", "share of samples with p(class) > 0.9", "mean test log-likelihood"]))
 print(f"samples of the class GMMs recognised as the class drawn from: "
       f"{run.metrics['sample_recognised_as_drawn_class']:.4f}")
-plots.plot_image_rows([class_samples[k][:samples_per_class // 2] for k in range(len(names))]
-                      + [decode(autoencoder, z_from_pooled[:samples_per_class])],
-                      [*names, "one GMM"], title="Per-class samples (top) and one GMM's (bottom)",
-                      path=run.figure_path("samples_single_gmm"));'''),
+display(plots.plot_image_rows(
+    [row[:samples_per_class // 2] for row in class_samples]
+    + [decode(autoencoder, z_from_pooled[:samples_per_class])], [*names, "one GMM"],
+    title="Per-class samples (top) and one GMM's (bottom)",
+    path=run.figure_path("samples_single_gmm")))'''),
     ("markdown", '''\
 ## 5. Manifold evidence
 
@@ -211,12 +213,12 @@ print(f"median log-likelihood: test codes {run.metrics['loglik_median_test']:.1f
       f"uniform box samples {run.metrics['loglik_median_uniform_box']:.1f}")
 print(f"uniform samples more likely than the least likely 1% of test codes: "
       f"{run.metrics['uniform_box_above_test_1pct']:.4f}")
-plots.plot_image_rows([decode(autoencoder, z_uniform[:2 * samples_per_class])],
-                      ["uniform"], title="Decoded uniform samples from the latent box",
-                      path=run.figure_path("uniform_box_samples"));
-plots.plot_histograms({"test codes": loglik_test, "uniform box samples": loglik_uniform},
-                      "log-likelihood under the class GMMs", "Where the images live",
-                      path=run.figure_path("loglik_uniform_vs_test"));'''),
+display(plots.plot_image_rows([decode(autoencoder, z_uniform[:2 * samples_per_class])],
+                              ["uniform"], title="Decoded uniform samples from the latent box",
+                              path=run.figure_path("uniform_box_samples")))
+display(plots.plot_histograms({"test codes": loglik_test, "uniform box samples": loglik_uniform},
+                              "log-likelihood under the class GMMs", "Where the images live",
+                              path=run.figure_path("loglik_uniform_vs_test")))'''),
     ("markdown", '''\
 ## 6. Predicting data
 
@@ -238,18 +240,19 @@ print(accuracy_table(dataset, accuracy, accuracy_post_setting, n_components,
     ("code", '''\
 proba_test = gmm.predict_proba(z_test)
 predicted_test = gmm.classes_[proba_test.argmax(axis=1)]
-plots.plot_confusion_matrix(data.y_test, predicted_test, names,
-                            path=run.figure_path("confusion_matrix"));
+display(plots.plot_confusion_matrix(data.y_test, predicted_test, names,
+                                    path=run.figure_path("confusion_matrix")))
 print("Class probabilities of the first five test images:")
 print(probability_table(proba_test, data.y_test, names, range(5)))'''),
     ("code", '''\
 wrong = analysis.most_confident_errors(proba_test, data.y_test, gmm.classes_, n=10)
 print(f"{(predicted_test != data.y_test).sum()} of {len(data.y_test)} test images are "
       f"misclassified; the most confident mistakes (true -> predicted, probability):")
-plots.plot_image_grid(data.x_test[wrong], [f"{names[data.y_test[i]]}->{names[predicted_test[i]]}"
-                                           f" {proba_test[i].max():.2f}" for i in wrong],
-                      title="Most confidently wrong test images",
-                      path=run.figure_path("confident_mistakes"));'''),
+captions = [f"{names[data.y_test[i]]}->{names[predicted_test[i]]} {proba_test[i].max():.2f}"
+            for i in wrong]
+display(plots.plot_image_grid(data.x_test[wrong], captions,
+                              title="Most confidently wrong test images",
+                              path=run.figure_path("confident_mistakes")))'''),
     ("markdown", '''\
 ## 7. The 'none' option
 
@@ -272,23 +275,24 @@ print(f"test images rejected: {run.metrics['reject_rate_test']:.4f}; accuracy on
 if rejected_test.any():
     print(f"accuracy the rejected images would have had: "
           f"{run.metrics['accuracy_test_rejected']:.4f}")
-    plots.plot_image_grid(data.x_test[rejected_test][:20],
-                          [names[k] for k in data.y_test[rejected_test][:20]],
-                          title="Rejected test images (true class above)",
-                          path=run.figure_path("rejected_test_images"));'''),
+    display(plots.plot_image_grid(data.x_test[rejected_test][:20],
+                                  [names[k] for k in data.y_test[rejected_test][:20]],
+                                  title="Rejected test images (true class above)",
+                                  path=run.figure_path("rejected_test_images")))'''),
     ("code", '''\
 other_images = load_other_images(other_dataset, data.image_shape, n=2000, data_dir=data_dir,
                                  seed=seed)
 noise_images = torch.rand((1000, *data.image_shape), generator=torch.Generator().manual_seed(seed))
-run.metrics["reject_rate_noise"] = float(rejecting.reject(encode(autoencoder, noise_images)).mean())
+run.metrics["reject_rate_noise"] = rejecting.reject(encode(autoencoder, noise_images)).mean()
 print(f"uniform noise images rejected: {run.metrics['reject_rate_noise']:.4f}")
 if other_images is not None:
     other_rejected = rejecting.reject(encode(autoencoder, other_images))
     run.metrics["reject_rate_other_dataset"] = float(other_rejected.mean())
     print(f"{other_dataset} test images rejected: {other_rejected.mean():.4f}")
-    plots.plot_image_grid(other_images[:20], ["none" if r else "kept" for r in other_rejected[:20]],
-                          title=f"{other_dataset} images shown to the {dataset} model",
-                          path=run.figure_path("other_dataset_rejection"));'''),
+    display(plots.plot_image_grid(
+        other_images[:20], ["none" if r else "kept" for r in other_rejected[:20]],
+        title=f"{other_dataset} images shown to the {dataset} model",
+        path=run.figure_path("other_dataset_rejection")))'''),
     ("markdown", '''\
 ## 8. Transitioning classes
 
@@ -304,8 +308,8 @@ for start_class, end_class in interpolation_pairs:
     strips.append(decode(autoencoder, path_codes))
     strip_labels.append(f"{names[start_class]} -> {names[end_class]}")
     print(f"{strip_labels[-1]}: " + " ".join(names[k] for k in gmm.predict(path_codes)))
-plots.plot_image_rows(strips, strip_labels, title="Interpolating between two classes",
-                      path=run.figure_path("interpolations"));'''),
+display(plots.plot_image_rows(strips, strip_labels, title="Interpolating between two classes",
+                              path=run.figure_path("interpolations")))'''),
     ("markdown", '''\
 ## 9. Articulating styles
 
@@ -315,8 +319,8 @@ them side by side, ordered by their weight in the mixture.'''),
 styles = [decode(autoencoder, g.means_[g.weights_.argsort()[::-1]]) for g in gmm.gmms_]
 print("largest component weight per class: " + ", ".join(
     f"{name} {g.weights_.max():.2f}" for name, g in zip(names, gmm.gmms_)))
-plots.plot_image_rows(styles, names, title="Decoded component means, heaviest first",
-                      path=run.figure_path("styles"));'''),
+display(plots.plot_image_rows(styles, names, title="Decoded component means, heaviest first",
+                              path=run.figure_path("styles")))'''),
     ("markdown", '''\
 ## 10. Class similarity
 
@@ -330,7 +334,7 @@ kl, kl_se = analysis.kl_divergence_matrix(gmm.gmms_, n_monte_carlo, random_state
 run.metrics["entropy"] = dict(zip(names, entropy.round(2)))
 print(format_table([[name, f"{h:.1f} +/- {se:.1f}"] for name, h, se in
                     zip(names, entropy, entropy_se)], ["class", "entropy (nats)"]))
-plots.plot_kl_heatmap(kl, names, path=run.figure_path("kl_divergence"));'''),
+display(plots.plot_kl_heatmap(kl, names, path=run.figure_path("kl_divergence")))'''),
     ("code", '''\
 pairs = analysis.ranked_pairs(kl, names)
 run.metrics["most_similar_pair"] = pairs[0][:2]

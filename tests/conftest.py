@@ -1,4 +1,5 @@
 import os
+import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -7,6 +8,30 @@ import pytest
 matplotlib.use("Agg")
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Notebook kernels (papermill's and nbval's) inherit these: they run in other folders, must
+# not touch the user's model cache, and print no progress bars.
+if os.environ.get("GAE_DATA_DIR"):
+    os.environ["GAE_DATA_DIR"] = str(Path(os.environ["GAE_DATA_DIR"]).resolve())
+os.environ["GAE_CACHE_DIR"] = tempfile.mkdtemp(prefix="gae-test-cache-")
+os.environ["TQDM_DISABLE"] = "1"
+
+
+def pytest_collection_modifyitems(config, items):
+    """nbval's reference notebooks that read MNIST or Fashion-MNIST need GAE_DATA_DIR."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from make_references import missing_data
+
+    for item in items:
+        path = Path(str(item.fspath))
+        if path.suffix == ".ipynb" and path.parent.name == "reference":
+            missing = missing_data(path.stem)
+            if missing:
+                item.add_marker(pytest.mark.skip(
+                    reason=f"GAE_DATA_DIR does not hold {', '.join(missing)} (set it to a folder "
+                           f"with the torchvision datasets, e.g. ../shared/data)"))
 RAW_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
              "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 
