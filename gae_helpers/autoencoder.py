@@ -35,12 +35,15 @@ class AutoencoderConfig:
         Size of the latent code, at least 1.
     widths : tuple of int, optional
         Channels per conv layer, or units per hidden dense layer.
+    batch_norm : bool
+        Batch normalisation after each hidden conv layer (``conv`` only).
     """
 
     architecture: str = "conv"
     image_shape: tuple = (1, 28, 28)
     latent_dim: int = 16
     widths: tuple = field(default=None)
+    batch_norm: bool = False
 
     def __post_init__(self):
         if self.architecture not in ARCHITECTURES:
@@ -76,7 +79,8 @@ class AutoencoderConfig:
     @classmethod
     def from_dict(cls, d: dict) -> "AutoencoderConfig":
         return cls(architecture=d["architecture"], image_shape=tuple(d["image_shape"]),
-                   latent_dim=d["latent_dim"], widths=tuple(d["widths"]))
+                   latent_dim=d["latent_dim"], widths=tuple(d["widths"]),
+                   batch_norm=bool(d.get("batch_norm", False)))
 
 
 class Autoencoder(nn.Module):
@@ -93,33 +97,41 @@ class Autoencoder(nn.Module):
 
 
 def _build(config):
+    return _dense_layers(config) if config.architecture == "dense" else _conv_layers(config)
+
+
+def _dense_layers(config):
     channels, height, width = config.image_shape
-    widths, latent = config.widths, config.latent_dim
-    if config.architecture == "dense":
-        sizes = [channels * height * width, *widths]
-        enc, dec = [nn.Flatten()], []
-        for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-            enc += [nn.Linear(n_in, n_out), nn.ReLU()]
-        enc.append(nn.Linear(sizes[-1], latent))
-        back = [latent, *reversed(sizes[1:])]
-        for n_in, n_out in zip(back[:-1], back[1:]):
-            dec += [nn.Linear(n_in, n_out), nn.ReLU()]
-        dec += [nn.Linear(sizes[1] if len(sizes) > 1 else latent, sizes[0]),
-                nn.Unflatten(1, (channels, height, width))]
-        return nn.Sequential(*enc), nn.Sequential(*dec)
-    factor = 2 ** len(widths)
+    sizes = [channels * height * width, *config.widths]
+    enc, dec = [nn.Flatten()], []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        enc += [nn.Linear(n_in, n_out), nn.ReLU()]
+    enc.append(nn.Linear(sizes[-1], config.latent_dim))
+    back = [config.latent_dim, *reversed(sizes[1:])]
+    for n_in, n_out in zip(back[:-1], back[1:]):
+        dec += [nn.Linear(n_in, n_out), nn.ReLU()]
+    dec += [nn.Linear(sizes[1], sizes[0]), nn.Unflatten(1, (channels, height, width))]
+    return nn.Sequential(*enc), nn.Sequential(*dec)
+
+
+def _conv_layers(config):
+    channels, height, width = config.image_shape
+    widths, factor = config.widths, 2 ** len(config.widths)
     small = (widths[-1], height // factor, width // factor)
     enc, n_in = [], channels
-    for n_out in widths:
-        enc += [nn.Conv2d(n_in, n_out, 4, stride=2, padding=1), nn.BatchNorm2d(n_out), nn.ReLU()]
+    def norm(n):
+        return [nn.BatchNorm2d(n)] if config.batch_norm else []
+
+    for n_out in widths:  # each 4x4 stride-2 convolution halves the sides
+        enc += [nn.Conv2d(n_in, n_out, 4, stride=2, padding=1), *norm(n_out), nn.ReLU()]
         n_in = n_out
-    enc += [nn.Flatten(), nn.Linear(int(np.prod(small)), latent)]
-    dec = [nn.Linear(latent, int(np.prod(small))), nn.ReLU(), nn.Unflatten(1, small)]
+    enc += [nn.Flatten(), nn.Linear(int(np.prod(small)), config.latent_dim)]
+    dec = [nn.Linear(config.latent_dim, int(np.prod(small))), nn.ReLU(), nn.Unflatten(1, small)]
     back = [*reversed(widths), channels]
     for i, (n_in, n_out) in enumerate(zip(back[:-1], back[1:])):
         dec.append(nn.ConvTranspose2d(n_in, n_out, 4, stride=2, padding=1))
         if i < len(back) - 2:
-            dec += [nn.BatchNorm2d(n_out), nn.ReLU()]
+            dec += [*norm(n_out), nn.ReLU()]
     return nn.Sequential(*enc), nn.Sequential(*dec)
 
 
@@ -145,16 +157,36 @@ def resolve_device(device="auto") -> torch.device:
     return torch.device(device)
 
 
-def _memory_format(device, model):
+def _memory_format(model):
     # channels_last speeds up the conv layers on CPU (measured by scripts/benchmark.py).
     if model.config.architecture == "conv":
         return torch.channels_last
     return torch.contiguous_format
 
 
+PRECISIONS = ("auto", "float32", "bfloat16")
+
+
+def resolve_precision(precision: str, device: torch.device) -> torch.dtype:
+    """``"auto"`` trains in bfloat16 autocast where the hardware computes it natively (CPUs
+    with AVX-512 BF16 or AMX, recent GPUs), else in float32."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"Unknown precision {precision!r}: choose one of "
+                         f"{', '.join(PRECISIONS)}.")
+    if precision == "auto":
+        if device.type == "cuda":
+            native = torch.cuda.is_bf16_supported()
+        else:
+            native = device.type == "cpu" and torch.backends.mkldnn.is_available() and \
+                torch.ops.mkldnn._is_mkldnn_bf16_supported()
+        return torch.bfloat16 if native else torch.float32
+    return torch.bfloat16 if precision == "bfloat16" else torch.float32
+
+
 def train_autoencoder(model: Autoencoder, images: torch.Tensor, *, epochs: int,
                       batch_size: int = 128, learning_rate: float = 1e-3, seed: int = 0,
-                      device="auto", progress: bool = True, on_epoch_end=None) -> list:
+                      device="auto", precision: str = "auto", progress: bool = True,
+                      on_epoch_end=None) -> list:
     """Train on images alone (no labels) and return the mean loss of each epoch.
 
     Section "Autoencoder". Adam on binary cross-entropy between the image and
@@ -173,6 +205,9 @@ def train_autoencoder(model: Autoencoder, images: torch.Tensor, *, epochs: int,
         Seeds the minibatch order (the weights are seeded by :func:`build_autoencoder`).
     device : str
         ``"auto"``, ``"cpu"``, ``"cuda"``, ...
+    precision : {"auto", "float32", "bfloat16"}
+        Forward passes in bfloat16 autocast (weights and optimiser stay float32);
+        ``"auto"`` uses it where the hardware has it (see :func:`resolve_precision`).
     progress : bool
         Show a tqdm bar with the running loss.
     on_epoch_end : callable, optional
@@ -190,7 +225,8 @@ def train_autoencoder(model: Autoencoder, images: torch.Tensor, *, epochs: int,
         raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}.")
     images = _check_images(images, model.config)
     device = resolve_device(device)
-    fmt = _memory_format(device, model)
+    dtype = resolve_precision(precision, device)
+    fmt = _memory_format(model)
     model.to(device=device, memory_format=fmt).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
     loss_fn = nn.BCEWithLogitsLoss()
@@ -206,7 +242,9 @@ def train_autoencoder(model: Autoencoder, images: torch.Tensor, *, epochs: int,
         for start in range(0, n, batch_size):
             batch = data[order[start:start + batch_size]].contiguous(memory_format=fmt)
             optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(model(batch), batch)
+            with torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32):
+                logits = model(batch)
+            loss = loss_fn(logits.float(), batch)
             loss.backward()
             optimizer.step()
             total += loss.item() * len(batch)

@@ -21,8 +21,8 @@ from pathlib import Path
 import torch
 
 from . import autoencoder as autoencoder_module
-from .autoencoder import (Autoencoder, AutoencoderConfig, build_autoencoder, train_autoencoder,
-                          _check_images)
+from .autoencoder import (Autoencoder, AutoencoderConfig, _check_images, build_autoencoder,
+                          resolve_device, resolve_precision, train_autoencoder)
 from .storage import atomic_path
 
 FORMAT = "gae-autoencoder/1"
@@ -87,7 +87,8 @@ def load_autoencoder(path, expected_config: AutoencoderConfig | None = None):
 
 def _describe(config):
     return (f"{config.architecture!r} (widths {list(config.widths)}, latent_dim "
-            f"{config.latent_dim}, images {list(config.image_shape)})")
+            f"{config.latent_dim}, batch_norm {config.batch_norm}, images "
+            f"{list(config.image_shape)})")
 
 
 def resolve_cache_dir(cache_dir=None) -> Path:
@@ -110,6 +111,16 @@ def cache_key(images: torch.Tensor, config: AutoencoderConfig, **training) -> st
     return digest.hexdigest()[:20]
 
 
+def cache_path(images, config: AutoencoderConfig, *, epochs: int, batch_size: int,
+               learning_rate: float, seed: int, device="auto", precision: str = "auto",
+               cache_dir=None) -> Path:
+    """Where :func:`train_or_load` keeps the model trained with these settings."""
+    dtype = resolve_precision(precision, resolve_device(device))
+    training = {"epochs": int(epochs), "batch_size": int(batch_size),
+                "learning_rate": float(learning_rate), "seed": int(seed), "dtype": str(dtype)}
+    return resolve_cache_dir(cache_dir) / f"autoencoder-{cache_key(images, config, **training)}.pt"
+
+
 @dataclass
 class TrainedAutoencoder:
     """What :func:`train_or_load` returns."""
@@ -122,8 +133,9 @@ class TrainedAutoencoder:
 
 
 def train_or_load(images, config: AutoencoderConfig, *, epochs: int, batch_size: int = 128,
-                  learning_rate: float = 1e-3, seed: int = 0, device="auto", cache_dir=None,
-                  use_cache: bool = True, progress: bool = True) -> TrainedAutoencoder:
+                  learning_rate: float = 1e-3, seed: int = 0, device="auto",
+                  precision: str = "auto", cache_dir=None, use_cache: bool = True,
+                  progress: bool = True) -> TrainedAutoencoder:
     """Train an autoencoder on ``images``, or load the one trained before with the same settings.
 
     Section "Autoencoder". The cache file is named by :func:`cache_key`, so any
@@ -141,16 +153,16 @@ def train_or_load(images, config: AutoencoderConfig, *, epochs: int, batch_size:
     """
     started = time.perf_counter()
     images = _check_images(images, config)
-    training = {"epochs": int(epochs), "batch_size": int(batch_size),
-                "learning_rate": float(learning_rate), "seed": int(seed)}
-    path = resolve_cache_dir(cache_dir) / f"autoencoder-{cache_key(images, config, **training)}.pt"
+    path = cache_path(images, config, epochs=epochs, batch_size=batch_size,
+                      learning_rate=learning_rate, seed=seed, device=device, precision=precision,
+                      cache_dir=cache_dir)
     if use_cache and path.is_file():
         model, history = load_autoencoder(path, expected_config=config)
         return TrainedAutoencoder(model, history, path, True, time.perf_counter() - started)
     model = build_autoencoder(config, seed=seed)
     history = train_autoencoder(model, images, epochs=epochs, batch_size=batch_size,
                                 learning_rate=learning_rate, seed=seed, device=device,
-                                progress=progress)
+                                precision=precision, progress=progress)
     if use_cache:
         save_autoencoder(model, path, history)
     return TrainedAutoencoder(model, history, path, False, time.perf_counter() - started)

@@ -258,7 +258,18 @@ def sample_gmm(gmm: GaussianMixture, n_samples: int, random_state=None) -> np.nd
     return gmm.sample(int(n_samples))[0]
 
 
-def fit_pooled_gmm(X, n_components, covariance_type="full", reg_covar=1e-6, random_state=None):
-    """One GaussianMixture for all classes together (section "One GMM for all classes")."""
+def fit_pooled_gmm(X, n_components, covariance_type="full", reg_covar=1e-6, max_samples=None,
+                   random_state=None):
+    """One GaussianMixture for all classes together, labels unused (section "One GMM for all
+    classes").
+
+    ``max_samples`` fits it to a random subset of that many rows: with as many
+    components as all class GMMs together, EM on every code is slow.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    rng = check_random_state(random_state)
+    if max_samples is not None and len(X) > max_samples:
+        X = X[np.sort(rng.choice(len(X), int(max_samples), replace=False))]
     return GaussianMixture(n_components=n_components, covariance_type=covariance_type,
-                           reg_covar=reg_covar, random_state=random_state).fit(X)
+                           reg_covar=reg_covar, random_state=rng.randint(np.iinfo(np.int32).max)
+                           ).fit(X)

@@ -57,13 +57,16 @@ latent_dim: int = 32  # size of the latent code
 epochs: int = 20  # passes over the training images
 batch_size: int = 128  # images per Adam step
 learning_rate: float = 1e-3  # Adam's step size
+precision: str = "auto"  # training arithmetic: "auto" (bfloat16 where native), "float32"
 n_components: int = 12  # Gaussian components per class (chosen on a validation split)
 post_n_components: int = 6  # the post's number of components, reported beside ours
 covariance_type: str = "full"  # of each component: "full", "tied", "diag" or "spherical"
+reg_covar: float = 0.1  # added to each covariance's diagonal; regularises the GMMs
 reject_quantile: float = 0.01  # reject below this quantile of a class's training log-likelihoods
 samples_per_class: int = 10  # images per row in the sample, style and morph figures
 interpolation_pairs: list = PAIRS  # PAIRS_COMMENT
 n_monte_carlo: int = 5000  # samples per class for the entropy and KL estimates
+pooled_fit_size: int = 10000  # codes the single all-class GMM is fitted to (EM is slow)
 seed: int = 0  # seeds training, subsets, mixtures and samples
 device: str = "auto"  # "auto" (CUDA when present, else CPU), "cpu" or "cuda"
 output_dir: str = "OUTPUT"  # figures and metrics.json; relative to the notebook's folder
@@ -110,10 +113,12 @@ torch.manual_seed(seed)
 run = Run(output_dir, dict(
     dataset=dataset, data_dir=data_dir, other_dataset=other_dataset, n_train=n_train,
     n_test=n_test, architecture=architecture, latent_dim=latent_dim, epochs=epochs,
-    batch_size=batch_size, learning_rate=learning_rate, n_components=n_components,
-    post_n_components=post_n_components, covariance_type=covariance_type,
+    batch_size=batch_size, learning_rate=learning_rate, precision=precision,
+    n_components=n_components,
+    post_n_components=post_n_components, covariance_type=covariance_type, reg_covar=reg_covar,
     reject_quantile=reject_quantile, samples_per_class=samples_per_class,
-    interpolation_pairs=interpolation_pairs, n_monte_carlo=n_monte_carlo, seed=seed,
+    interpolation_pairs=interpolation_pairs, n_monte_carlo=n_monte_carlo,
+    pooled_fit_size=pooled_fit_size, seed=seed,
     device=device, output_dir=output_dir, cache_dir=cache_dir))
 data = load_dataset(dataset, data_dir, n_train=n_train, n_test=n_test, seed=seed)
 names = data.class_names
@@ -129,7 +134,7 @@ second.'''),
 config = AutoencoderConfig(architecture, data.image_shape, latent_dim)
 trained = train_or_load(data.x_train, config, epochs=epochs, batch_size=batch_size,
                         learning_rate=learning_rate, seed=seed, device=device,
-                        cache_dir=cache_dir)
+                        precision=precision, cache_dir=cache_dir)
 autoencoder = trained.model
 run.metrics["seconds_training"] = round(trained.seconds, 1)
 run.metrics["autoencoder_from_cache"] = trained.from_cache
@@ -157,7 +162,7 @@ latent codes of that class's training images. Sampling a code from a class's GMM
 it gives a new image of that class.'''),
     ("code", '''\
 gmm = ClassGaussianMixture(n_components=n_components, covariance_type=covariance_type,
-                           random_state=seed).fit(z_train, data.y_train)
+                           reg_covar=reg_covar, random_state=seed).fit(z_train, data.y_train)
 print(f"{len(gmm.classes_)} class GMMs with {n_components} {covariance_type}-covariance "
       f"components each on {z_train.shape[1]}-d codes; all converged: {gmm.converged_}")
 class_samples = [decode(autoencoder, gmm.sample(samples_per_class, k, random_state=seed)[0])
@@ -170,9 +175,11 @@ display(plots.plot_image_rows(class_samples, names, title="Decoded samples, one 
 The post also fits a single GMM to all codes, labels unused, and finds its samples "sensible,
 but worse". To put a number on "worse" we decode samples of both models, encode the images
 again, and ask the per-class model which class it sees: a clear image gets one class with high
-probability. The single GMM gets as many components as all class GMMs together.'''),
+probability. The single GMM gets as many components as all class GMMs together and, to keep
+the run short, is fitted to `pooled_fit_size` random training codes.'''),
     ("code", '''\
-pooled = fit_pooled_gmm(z_train, n_components * len(names), covariance_type, random_state=seed)
+pooled = fit_pooled_gmm(z_train, n_components * len(names), covariance_type, reg_covar,
+                        max_samples=pooled_fit_size, random_state=seed)
 z_from_classes, y_from_classes = gmm.sample(1000, random_state=seed)
 z_from_pooled = sample_gmm(pooled, 1000, random_state=seed)
 proba_classes = analysis.roundtrip_proba(autoencoder, gmm, z_from_classes)
@@ -227,7 +234,7 @@ proportional to p(code | class) p(class), normalised in log space. The table put
 beside the post's numbers, with the post's 6 components per class and with ours.'''),
     ("code", '''\
 post_gmm = gmm if post_n_components == n_components else ClassGaussianMixture(
-    n_components=post_n_components, covariance_type=covariance_type,
+    n_components=post_n_components, covariance_type=covariance_type, reg_covar=reg_covar,
     random_state=seed).fit(z_train, data.y_train)
 accuracy = {"train": gmm.score(z_train, data.y_train), "test": gmm.score(z_test, data.y_test)}
 accuracy_post_setting = {"train": post_gmm.score(z_train, data.y_train),

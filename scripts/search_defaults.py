@@ -26,13 +26,14 @@ import numpy as np
 import torch
 
 from gae_helpers.autoencoder import AutoencoderConfig, build_autoencoder, encode, train_autoencoder
+from gae_helpers.checkpoint import cache_path, load_autoencoder, save_autoencoder
 from gae_helpers.data import load_dataset, validation_split
 from gae_helpers.mixture import ClassGaussianMixture
 from gae_helpers.storage import atomic_path
 
 FIELDS = ["dataset", "architecture", "widths", "latent_dim", "epochs", "batch_size",
-          "learning_rate", "n_components", "covariance_type", "reg_covar", "val_accuracy", "train_seconds",
-          "gmm_seconds", "command"]
+          "learning_rate", "n_components", "covariance_type", "reg_covar", "val_accuracy",
+          "train_seconds", "gmm_seconds", "command"]
 
 
 def main(argv=None):
@@ -42,6 +43,7 @@ def main(argv=None):
     parser.add_argument("--architecture", default="conv")
     parser.add_argument("--widths", type=int, nargs="+", default=None)
     parser.add_argument("--latent-dim", type=int, default=32)
+    parser.add_argument("--batch-norm", action="store_true")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--eval-epochs", type=int, nargs="+", default=None,
                         help="epochs after which to evaluate (default: the last)")
@@ -52,16 +54,26 @@ def main(argv=None):
     parser.add_argument("--reg-covar", type=float, nargs="+", default=[1e-6])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="runs/search.csv", help="CSV the rows are appended to")
+    parser.add_argument("--checkpoint", default=None,
+                        help="evaluate this trained autoencoder instead of training one")
+    parser.add_argument("--table", action="store_true",
+                        help="print the rows of --out as a markdown table and stop")
     args = parser.parse_args(argv)
-    command = "python scripts/search_defaults.py " + " ".join(shlex.quote(a) for a in
-                                                                (argv or sys.argv[1:]))
+    if args.table:
+        print(markdown_table(Path(args.out)))
+        return
+    words = list(argv or sys.argv[1:])
+    if "--checkpoint" in words:  # a rerun without it trains that same model again
+        del words[words.index("--checkpoint"):words.index("--checkpoint") + 2]
+    command = "python scripts/search_defaults.py " + " ".join(shlex.quote(w) for w in words)
 
     torch.manual_seed(args.seed)
     data = validation_split(load_dataset(args.dataset, args.data_dir), seed=args.seed)
     config = AutoencoderConfig(args.architecture, data.image_shape, args.latent_dim,
-                               tuple(args.widths) if args.widths else None)
+                               tuple(args.widths) if args.widths else None, args.batch_norm)
     model = build_autoencoder(config, seed=args.seed)
     eval_epochs = set(args.eval_epochs or [args.epochs])
+    eval_epochs.add(args.epochs)
     started = time.perf_counter()
     evaluating = [0.0]
 
@@ -75,20 +87,41 @@ def main(argv=None):
             gmm = ClassGaussianMixture(n_components=k, covariance_type=cov, reg_covar=reg,
                                        random_state=args.seed).fit(z_train, data.y_train)
             accuracy = gmm.score(z_val, data.y_test)
-            row = {"dataset": args.dataset, "architecture": args.architecture,
+            row = {"dataset": args.dataset,
+                   "architecture": args.architecture + ("+bn" if args.batch_norm else ""),
                    "widths": "-".join(map(str, config.widths)), "latent_dim": args.latent_dim,
                    "epochs": epoch, "batch_size": args.batch_size,
                    "learning_rate": args.learning_rate, "n_components": k,
                    "covariance_type": cov, "reg_covar": reg, "val_accuracy": round(accuracy, 4),
-                   "train_seconds": round(t0 - started - evaluating[0], 1),
+                   "train_seconds": ("cached" if started is None
+                                     else round(t0 - started - evaluating[0], 1)),
                    "gmm_seconds": round(time.perf_counter() - t1, 1), "command": command}
             print(", ".join(f"{f}={row[f]}" for f in FIELDS[:-1]), flush=True)
             append_row(Path(args.out), row)
         evaluating[0] += time.perf_counter() - t0
 
-    train_autoencoder(model, data.x_train, epochs=args.epochs, batch_size=args.batch_size,
-                      learning_rate=args.learning_rate, seed=args.seed, progress=False,
-                      on_epoch_end=evaluate)
+    training = dict(epochs=args.epochs, batch_size=args.batch_size,
+                    learning_rate=args.learning_rate, seed=args.seed)
+    cached = Path(args.checkpoint) if args.checkpoint else cache_path(data.x_train, config,
+                                                                      **training)
+    if cached.is_file():  # trained before: evaluate the final epoch without training again
+        model, _ = load_autoencoder(cached, expected_config=config)
+        started = None  # the training time is in the row of the run that trained it
+        evaluate(model, args.epochs, None)
+        return
+    history = train_autoencoder(model, data.x_train, progress=False, on_epoch_end=evaluate,
+                                **training)
+    save_autoencoder(model, cached, history)
+
+
+def markdown_table(path):
+    with path.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    shown = [f for f in FIELDS if f != "command"]
+    lines = ["| " + " | ".join(shown) + " | command |", "|" + " --- |" * (len(shown) + 1)]
+    lines += ["| " + " | ".join(row.get(f, "") for f in shown) + f" | `{row['command']}` |"
+              for row in rows]
+    return "\n".join(lines)
 
 
 def append_row(path, row):

@@ -83,3 +83,15 @@ def test_reconstruction_is_close_after_training(digits):
     error = float(((reconstruct(model, digits.x_test) - digits.x_test) ** 2).mean())
     baseline = float(((digits.x_train.mean(0) - digits.x_test) ** 2).mean())
     assert error < 0.5 * baseline
+
+
+def test_precision_choices(digits):
+    model = build_autoencoder(AutoencoderConfig("conv", digits.image_shape, 4))
+    with pytest.raises(ValueError, match="Unknown precision 'half'"):
+        train_autoencoder(model, digits.x_train, epochs=1, precision="half")
+    for precision in ("float32", "bfloat16"):
+        model = build_autoencoder(AutoencoderConfig("conv", digits.image_shape, 4))
+        history = train_autoencoder(model, digits.x_train, epochs=2, precision=precision,
+                                    progress=False)
+        assert np.isfinite(history).all() and history[1] < history[0]
+        assert next(model.parameters()).dtype == torch.float32

@@ -70,3 +70,14 @@ def test_cache_dir_comes_from_the_environment(tmp_path, digits, monkeypatch):
     monkeypatch.setenv("GAE_CACHE_DIR", str(tmp_path / "env-cache"))
     run = train_or_load(digits.x_train, CONV, epochs=1, progress=False)
     assert run.path.parent == tmp_path / "env-cache"
+
+
+def test_batch_norm_config_round_trips(tmp_path):
+    config = AutoencoderConfig("conv", (1, 8, 8), latent_dim=3, batch_norm=True)
+    model = build_autoencoder(config)
+    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules())
+    save_autoencoder(model, tmp_path / "bn.pt")
+    loaded, _ = load_autoencoder(tmp_path / "bn.pt", expected_config=config)
+    assert loaded.config.batch_norm
+    with pytest.raises(CheckpointMismatchError, match="holds a"):
+        load_autoencoder(tmp_path / "bn.pt", expected_config=CONV)

@@ -132,6 +132,8 @@ def test_pooled_gmm_fits_all_codes():
     X, _ = blobs()
     gmm = fit_pooled_gmm(X, n_components=3, random_state=0)
     assert gmm.means_.shape == (3, 3)
+    small = fit_pooled_gmm(X, n_components=3, max_samples=30, random_state=0)
+    assert small.n_features_in_ == 3 and not np.allclose(small.means_, gmm.means_)
 
 
 def test_reject_option_added_later_equals_fitting_with_it():

@@ -105,3 +105,9 @@ def test_notebooks_are_thin_and_parameterised(path):
 def test_notebooks_match_their_template():
     assert build_notebooks.main(["--check"]) == 0, (
         "notebooks/ differs from scripts/build_notebooks.py: run `make notebooks`")
+
+
+def test_the_autoencoder_never_sees_labels():
+    nb = nbformat.read(ROOT / "notebooks" / "01_mnist.ipynb", as_version=4)
+    training = next(c.source for c in nb.cells if "train_or_load(" in c.source)
+    assert "data.x_train" in training and "y_train" not in training and "y_test" not in training

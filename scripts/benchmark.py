@@ -1,0 +1,158 @@
+"""Speed and memory figures, printed one per line as ``name: value`` (make bench).
+
+* Training throughput of our loop (in-memory tensors, channels_last, see
+  gae_helpers.autoencoder.train_autoencoder) against a baseline written the plain way
+  (torch.utils.data.DataLoader over the torchvision dataset with a ToTensor
+  transform), same model, same batch size, measured alternately in this process,
+  and their ratio.
+* Encode throughput, and the fit time of the per-class GMMs on 60,000 codes.
+* Wall time and peak memory of each notebook's full default run (training
+  included, a fresh model cache), unless --skip-notebooks.
+
+The real MNIST is used when $GAE_DATA_DIR (or --data-dir) holds it; otherwise
+torchvision's FakeData stands in for the throughput figures. Nothing here asserts:
+the figures are printed for a person to judge.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torchvision
+from torch import nn
+from torchvision import transforms
+
+from gae_helpers.autoencoder import AutoencoderConfig, build_autoencoder, encode, train_autoencoder
+from gae_helpers.data import DatasetNotFoundError, load_dataset, resolve_data_dir
+from gae_helpers.mixture import ClassGaussianMixture
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = {"mnist": "01_mnist.ipynb", "fashion-mnist": "02_fashion_mnist.ipynb"}
+
+
+def say(name, value):
+    print(f"{name}: {value}", flush=True)
+
+
+def baseline_epoch(model, dataset, n_images, batch_size, seed):
+    """The plain loop: a DataLoader over the torchvision dataset, ToTensor per image."""
+    generator = torch.Generator().manual_seed(seed)
+    subset = torch.utils.data.Subset(dataset, range(n_images))
+    loader = torch.utils.data.DataLoader(subset, batch_size=batch_size, shuffle=True,
+                                         generator=generator)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.BCEWithLogitsLoss()
+    model.train()
+    started = time.perf_counter()
+    for images, _ in loader:
+        optimizer.zero_grad()
+        loss = loss_fn(model(images), images)
+        loss.backward()
+        optimizer.step()
+    return n_images / (time.perf_counter() - started)
+
+
+def ours_epoch(model, images, batch_size, seed):
+    started = time.perf_counter()
+    train_autoencoder(model, images, epochs=1, batch_size=batch_size, seed=seed, device="cpu",
+                      progress=False)
+    return len(images) / (time.perf_counter() - started)
+
+
+def training_throughput(dataset, images, config, n_images, batch_size, repeats):
+    baseline, ours = [], []
+    model_a, model_b = build_autoencoder(config, seed=0), build_autoencoder(config, seed=0)
+    # Warm up both paths once, then alternate so drifts of a noisy machine hit both alike.
+    baseline_epoch(model_a, dataset, min(n_images, 20 * batch_size), batch_size, 0)
+    ours_epoch(model_b, images[:20 * batch_size], batch_size, 0)
+    for r in range(repeats):
+        baseline.append(baseline_epoch(model_a, dataset, n_images, batch_size, r))
+        ours.append(ours_epoch(model_b, images[:n_images], batch_size, r))
+    return statistics.median(baseline), statistics.median(ours)
+
+
+def notebook_run(name, data_dir):
+    """Run a notebook's full default configuration in a subprocess with a fresh cache."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "GAE_CACHE_DIR": str(Path(tmp) / "cache"), "TQDM_DISABLE": "1"}
+        if data_dir:
+            env["GAE_DATA_DIR"] = str(Path(data_dir).resolve())
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "papermill", "--cwd", str(ROOT / "notebooks"),
+                        "--log-level", "WARNING", str(ROOT / "notebooks" / NOTEBOOKS[name]),
+                        str(Path(tmp) / "executed.ipynb"), "-p", "output_dir",
+                        str(Path(tmp) / "run")], check=True, env=env)
+        seconds = time.perf_counter() - started
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak, before) / 1024
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", default=None, help="default: $GAE_DATA_DIR, else ./data")
+    parser.add_argument("--images", type=int, default=12_800, help="images per timed epoch")
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--latent-dim", type=int, default=32)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--skip-notebooks", action="store_true",
+                        help="skip the two full notebook runs (about 10 minutes)")
+    args = parser.parse_args(argv)
+    torch.manual_seed(0)
+    say("torch threads", torch.get_num_threads())
+
+    root = resolve_data_dir(args.data_dir)
+    try:
+        data = load_dataset("mnist", root, download=False)
+        dataset = torchvision.datasets.MNIST(str(root), train=True,
+                                             transform=transforms.ToTensor())
+        say("data", f"MNIST from {root}")
+    except DatasetNotFoundError:
+        data = None
+        dataset = torchvision.datasets.FakeData(args.images, (1, 28, 28), 10,
+                                                transform=transforms.ToTensor())
+        say("data", "FakeData (MNIST not found: set GAE_DATA_DIR for the real figures)")
+    images = (data.x_train if data is not None
+              else torch.stack([dataset[i][0] for i in range(args.images)]))
+
+    config = AutoencoderConfig("conv", (1, 28, 28), args.latent_dim)
+    baseline, ours = training_throughput(dataset, images, config, args.images, args.batch_size,
+                                         args.repeats)
+    say("train throughput, DataLoader baseline (images/s)", f"{baseline:.0f}")
+    say("train throughput, ours (images/s)", f"{ours:.0f}")
+    say("train throughput ratio, ours / baseline", f"{ours / baseline:.2f}")
+
+    model = build_autoencoder(config, seed=0)
+    train_autoencoder(model, images, epochs=1, progress=False)
+    started = time.perf_counter()
+    codes = encode(model, images)
+    say("encode throughput (images/s)", f"{len(images) / (time.perf_counter() - started):.0f}")
+    if data is not None:
+        for k in (6, 12):
+            started = time.perf_counter()
+            ClassGaussianMixture(n_components=k, random_state=0).fit(codes, data.y_train)
+            say(f"GMM fit, {k} components per class on {len(codes)} codes of "
+                f"{codes.shape[1]} dims (s)", f"{time.perf_counter() - started:.1f}")
+
+    if args.skip_notebooks:
+        return
+    for name in NOTEBOOKS:
+        seconds, peak_mb = notebook_run(name, args.data_dir or os.environ.get("GAE_DATA_DIR"))
+        say(f"notebook {NOTEBOOKS[name]} full default run (s)", f"{seconds:.0f}")
+        say(f"notebook {NOTEBOOKS[name]} peak memory of the largest process (MiB)",
+            f"{peak_mb:.0f}")
+
+
+if __name__ == "__main__":
+    np.set_printoptions(precision=3)
+    main()
