@@ -92,7 +92,8 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y):
         """Fit one mixture to the codes of each class; returns self."""
-        X, y = validate_data(self, X, y, dtype=np.float64)
+        X, y = validate_data(self, X, y, dtype=np.float64, ensure_all_finite=False)
+        _check_finite(X)
         check_classification_targets(y)
         self.classes_, y_index, counts = np.unique(y, return_inverse=True, return_counts=True)
         if isinstance(self.n_components, bool) or not isinstance(self.n_components,
@@ -147,7 +148,8 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
 
     def _validate(self, X):
         check_is_fitted(self)
-        return validate_data(self, X, dtype=np.float64, reset=False)
+        return _check_finite(validate_data(self, X, dtype=np.float64, reset=False,
+                                           ensure_all_finite=False))
 
     def class_log_likelihood(self, X):
         """log p(x | class) for each class: an array of shape (n_samples, n_classes)."""
@@ -229,6 +231,16 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
         return np.vstack(X), np.concatenate(y)
 
 
+def _check_finite(X):
+    bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
+    if len(bad):
+        raise ValueError(
+            f"The codes contain NaN or infinite values in {len(bad)} rows (first: "
+            f"{bad[:5].tolist()}). A diverged autoencoder gives such codes: retrain it (e.g. "
+            f"with a lower learning_rate) or drop those rows.")
+    return X
+
+
 def with_reject_option(model: ClassGaussianMixture, X, y, reject_quantile: float,
                        reject_label=-1) -> ClassGaussianMixture:
     """A copy of a fitted model with the reject option switched on (section "The 'none' option").
@@ -238,7 +250,7 @@ def with_reject_option(model: ClassGaussianMixture, X, y, reject_quantile: float
     per-class thresholds are computed, from the training codes ``X`` and labels ``y``.
     """
     check_is_fitted(model)
-    X = validate_data(model, X, dtype=np.float64, reset=False)
+    X = model._validate(X)
     y = np.asarray(y)
     unknown = np.setdiff1d(np.unique(y), model.classes_)
     if len(unknown):

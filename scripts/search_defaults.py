@@ -44,6 +44,7 @@ def main(argv=None):
     parser.add_argument("--widths", type=int, nargs="+", default=None)
     parser.add_argument("--latent-dim", type=int, default=32)
     parser.add_argument("--batch-norm", action="store_true")
+    parser.add_argument("--precision", default="auto", choices=["auto", "float32", "bfloat16"])
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--eval-epochs", type=int, nargs="+", default=None,
                         help="epochs after which to evaluate (default: the last)")
@@ -88,7 +89,8 @@ def main(argv=None):
                                        random_state=args.seed).fit(z_train, data.y_train)
             accuracy = gmm.score(z_val, data.y_test)
             row = {"dataset": args.dataset,
-                   "architecture": args.architecture + ("+bn" if args.batch_norm else ""),
+                   "architecture": args.architecture + ("+bn" if args.batch_norm else "")
+                   + ("" if args.precision == "auto" else f" ({args.precision})"),
                    "widths": "-".join(map(str, config.widths)), "latent_dim": args.latent_dim,
                    "epochs": epoch, "batch_size": args.batch_size,
                    "learning_rate": args.learning_rate, "n_components": k,
@@ -101,7 +103,7 @@ def main(argv=None):
         evaluating[0] += time.perf_counter() - t0
 
     training = dict(epochs=args.epochs, batch_size=args.batch_size,
-                    learning_rate=args.learning_rate, seed=args.seed)
+                    learning_rate=args.learning_rate, seed=args.seed, precision=args.precision)
     cached = Path(args.checkpoint) if args.checkpoint else cache_path(data.x_train, config,
                                                                       **training)
     if cached.is_file():  # trained before: evaluate the final epoch without training again
