@@ -10,6 +10,14 @@ STAMP := $(ENV_DIR)/.gae-helpers-installed
 PAPERMILL := $(PYTHON) -m papermill --cwd notebooks --log-level WARNING
 RUNS ?= runs
 
+# The notebooks' kernels run in notebooks/: relative paths given from here must not break.
+ifdef GAE_DATA_DIR
+export GAE_DATA_DIR := $(abspath $(GAE_DATA_DIR))
+endif
+ifdef GAE_CACHE_DIR
+export GAE_CACHE_DIR := $(abspath $(GAE_CACHE_DIR))
+endif
+
 .PHONY: install test demo reproduce bench notebooks references clean
 
 install: $(STAMP)
@@ -26,16 +34,18 @@ test: $(STAMP)
 	$(PYTHON) -m pytest
 
 demo: $(STAMP)
-	$(PAPERMILL) 01_mnist.ipynb ../$(RUNS)/demo/01_mnist_on_digits.ipynb \
+	@mkdir -p $(RUNS)/demo
+	$(PAPERMILL) notebooks/01_mnist.ipynb $(RUNS)/demo/01_mnist_on_digits.ipynb \
 	    -p dataset digits -p latent_dim 8 -p n_components 3 -p post_n_components 6 \
-	    -p other_dataset None -p output_dir ../$(RUNS)/demo
+	    -p other_dataset None -p output_dir $(abspath $(RUNS))/demo
 	@echo "Executed notebook: $(RUNS)/demo/01_mnist_on_digits.ipynb"
 	@echo "Figures (PNG):     $(RUNS)/demo/*.png"
 	@echo "Metrics:           $(RUNS)/demo/metrics.json"
 
 reproduce: $(STAMP)
-	$(PAPERMILL) 01_mnist.ipynb ../$(RUNS)/mnist/01_mnist.ipynb
-	$(PAPERMILL) 02_fashion_mnist.ipynb ../$(RUNS)/fashion-mnist/02_fashion_mnist.ipynb
+	@mkdir -p $(RUNS)/mnist $(RUNS)/fashion-mnist
+	$(PAPERMILL) notebooks/01_mnist.ipynb $(RUNS)/mnist/01_mnist.ipynb
+	$(PAPERMILL) notebooks/02_fashion_mnist.ipynb $(RUNS)/fashion-mnist/02_fashion_mnist.ipynb
 	@echo "Executed notebooks, figures and metrics.json: $(RUNS)/mnist/ and $(RUNS)/fashion-mnist/"
 
 bench: $(STAMP)

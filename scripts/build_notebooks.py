@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = {
     "01_mnist.ipynb": {
         "TITLE": "MNIST",
+        "LATENT": "32",
+        "EPOCHS": "15",
         "DATASET": "mnist",
         "OTHER": '"fashion-mnist"',
         "OUTPUT": "../runs/mnist",
@@ -33,6 +35,8 @@ NOTEBOOKS = {
     },
     "02_fashion_mnist.ipynb": {
         "TITLE": "Fashion-MNIST",
+        "LATENT": "64",
+        "EPOCHS": "25",
         "DATASET": "fashion-mnist",
         "OTHER": '"mnist"',
         "OUTPUT": "../runs/fashion-mnist",
@@ -53,8 +57,8 @@ other_dataset: "Optional[str]" = OTHER  # images of no class, for "The 'none' op
 n_train: "Optional[int]" = None  # training images, a stratified subset; None for all
 n_test: "Optional[int]" = None  # test images, a stratified subset; None for all
 architecture: str = "conv"  # autoencoder: "conv" (convolutions, then dense) or "dense"
-latent_dim: int = 32  # size of the latent code
-epochs: int = 20  # passes over the training images
+latent_dim: int = LATENT  # size of the latent code
+epochs: int = EPOCHS  # passes over the training images
 batch_size: int = 128  # images per Adam step
 learning_rate: float = 1e-3  # Adam's step size
 precision: str = "auto"  # training arithmetic: "auto" (bfloat16 where native), "float32"
