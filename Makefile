@@ -7,7 +7,8 @@ VENV ?= .venv
 ENV_DIR := $(if $(VIRTUAL_ENV),$(VIRTUAL_ENV),$(if $(CONDA_PREFIX),$(CONDA_PREFIX),$(VENV)))
 PYTHON := $(if $(VIRTUAL_ENV)$(CONDA_PREFIX),python,$(VENV)/bin/python)
 STAMP := $(ENV_DIR)/.gae-helpers-installed
-PAPERMILL := $(PYTHON) -m papermill --cwd notebooks --log-level WARNING
+# Headless runs keep no training progress bar in the saved notebook (papermill shows cells).
+PAPERMILL := TQDM_DISABLE=1 $(PYTHON) -m papermill --cwd notebooks --log-level WARNING
 RUNS ?= runs
 
 # The notebooks' kernels run in notebooks/: relative paths given from here must not break.
