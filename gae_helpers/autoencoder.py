@@ -234,8 +234,9 @@ def train_autoencoder(model: Autoencoder, images: torch.Tensor, *, epochs: int,
     generator = torch.Generator().manual_seed(int(seed))
     n = len(data)
     history = []
-    bar = tqdm(total=epochs * ((n + batch_size - 1) // batch_size), disable=not progress,
-               desc="training", unit="batch", mininterval=1.0)
+    # Passing disable only when off lets TQDM_DISABLE=1 silence headless runs.
+    bar = tqdm(total=epochs * ((n + batch_size - 1) // batch_size), desc="training",
+               unit="batch", mininterval=1.0, **({} if progress else {"disable": True}))
     for _ in range(epochs):
         order = torch.randperm(n, generator=generator).to(device)
         total = 0.0
