@@ -22,7 +22,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from gae_helpers.autoencoder import AutoencoderConfig, build_autoencoder, encode, train_autoencoder
