@@ -8,11 +8,13 @@ model, the data and the seed are arguments, nothing is global.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
+from .device import resolve_device, resolve_precision
+from .progress import progress_bar
 
 ARCHITECTURES = ("conv", "dense")
 _DEFAULT_WIDTHS = {"conv": (32, 64), "dense": (512, 128)}
@@ -38,6 +40,8 @@ class AutoencoderConfig:
     batch_norm : bool
         Batch normalisation after each hidden conv layer (``conv`` only).
     """
+
+    KIND: ClassVar[str] = "autoencoder"
 
     architecture: str = "conv"
     image_shape: tuple = (1, 28, 28)
@@ -81,6 +85,10 @@ class AutoencoderConfig:
         return cls(architecture=d["architecture"], image_shape=tuple(d["image_shape"]),
                    latent_dim=d["latent_dim"], widths=tuple(d["widths"]),
                    batch_norm=bool(d.get("batch_norm", False)))
+
+    def build(self, seed: int = 0) -> "Autoencoder":
+        """A freshly initialised autoencoder of this shape (see :func:`build_autoencoder`)."""
+        return build_autoencoder(self, seed)
 
 
 class Autoencoder(nn.Module):
@@ -150,37 +158,11 @@ def build_autoencoder(config: AutoencoderConfig, seed: int = 0) -> Autoencoder:
     return model
 
 
-def resolve_device(device="auto") -> torch.device:
-    """``"auto"`` picks CUDA when present, else the CPU."""
-    if device is None or device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
-
-
 def _memory_format(model):
     # channels_last speeds up the conv layers on CPU (measured by scripts/benchmark.py).
     if model.config.architecture == "conv":
         return torch.channels_last
     return torch.contiguous_format
-
-
-PRECISIONS = ("auto", "float32", "bfloat16")
-
-
-def resolve_precision(precision: str, device: torch.device) -> torch.dtype:
-    """``"auto"`` trains in bfloat16 autocast where the hardware computes it natively (CPUs
-    with AVX-512 BF16 or AMX, recent GPUs), else in float32."""
-    if precision not in PRECISIONS:
-        raise ValueError(f"Unknown precision {precision!r}: choose one of "
-                         f"{', '.join(PRECISIONS)}.")
-    if precision == "auto":
-        if device.type == "cuda":
-            native = torch.cuda.is_bf16_supported()
-        else:
-            native = device.type == "cpu" and torch.backends.mkldnn.is_available() and \
-                torch.ops.mkldnn._is_mkldnn_bf16_supported()
-        return torch.bfloat16 if native else torch.float32
-    return torch.bfloat16 if precision == "bfloat16" else torch.float32
 
 
 def train_autoencoder(model: Autoencoder, images: torch.Tensor, *, epochs: int,
@@ -234,9 +216,8 @@ def train_autoencoder(model: Autoencoder, images: torch.Tensor, *, epochs: int,
     generator = torch.Generator().manual_seed(int(seed))
     n = len(data)
     history = []
-    # Passing disable only when off lets TQDM_DISABLE=1 silence headless runs.
-    bar = tqdm(total=epochs * ((n + batch_size - 1) // batch_size), desc="training",
-               unit="batch", mininterval=1.0, **({} if progress else {"disable": True}))
+    bar = progress_bar(epochs * ((n + batch_size - 1) // batch_size), "training autoencoder",
+                       progress)
     for _ in range(epochs):
         order = torch.randperm(n, generator=generator).to(device)
         total = 0.0
@@ -311,3 +292,40 @@ def _batched(module, inputs, batch_size, device, model):
         out = [module(inputs.to(device)).float().cpu()]
     model.to(home).train(was_training)
     return torch.cat(out).numpy()
+
+
+def train_or_load_autoencoder(images, config: AutoencoderConfig, *, epochs: int,
+                              batch_size: int = 128, learning_rate: float = 1e-3, seed: int = 0,
+                              device="auto", precision: str = "auto", cache_dir=None,
+                              use_cache: bool = True, progress: bool = True, pretrained=None):
+    """Train an autoencoder on ``images``, or load the one trained before with the same settings.
+
+    Section "Autoencoder". The cache (:func:`gae_helpers.checkpoint.train_or_load`) is keyed
+    on the images, the config, the training settings, the device type and the arithmetic;
+    ``pretrained`` loads a checkpoint file instead. Labels never enter.
+
+    Returns
+    -------
+    gae_helpers.checkpoint.Trained
+
+    Examples
+    --------
+    >>> from gae_helpers.data import load_dataset
+    >>> data = load_dataset("digits", n_train=100)
+    >>> cfg = AutoencoderConfig("dense", data.image_shape, latent_dim=4)
+    >>> run = train_or_load_autoencoder(data.x_train, cfg, epochs=1, progress=False,
+    ...                                 use_cache=False)
+    >>> len(run.history)
+    1
+    """
+    from .checkpoint import train_or_load
+
+    images = _check_images(images, config)
+    settings = {"epochs": int(epochs), "batch_size": int(batch_size),
+                "learning_rate": float(learning_rate)}
+    return train_or_load(
+        config, lambda model: train_autoencoder(
+            model, images, **settings, seed=seed, device=device, precision=precision,
+            progress=progress),
+        data=(images,), settings=settings, seed=seed, device=device, precision=precision,
+        cache_dir=cache_dir, use_cache=use_cache, pretrained=pretrained)

@@ -31,7 +31,7 @@ _TORCHVISION = {
     "mnist": ("MNIST", tuple(str(d) for d in range(10))),
     "fashion-mnist": ("FashionMNIST", FASHION_CLASSES),
 }
-_RAW_FILES = (
+RAW_FILES = (
     "train-images-idx3-ubyte", "train-labels-idx1-ubyte",
     "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte",
 )
@@ -130,12 +130,16 @@ def subsample(data: Dataset, n_train=None, n_test=None, seed: int = 0) -> Datase
     return replace(data, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
 
 
-def validation_split(data: Dataset, fraction: float = 1 / 6, seed: int = 0) -> Dataset:
-    """Split the training images into train and validation (section "Setup and parameters").
+def validation_split(data: Dataset, fraction: float = 1 / 6, seed: int = 0):
+    """Hold out a stratified share of the training images (section "Setup and parameters").
 
-    The returned dataset's *test* split is the held-out part of the training
-    split, so every choice of defaults is made without touching the real test
-    images.
+    Returns
+    -------
+    fit : Dataset
+        ``data`` with only the remaining training images (its test split unchanged).
+    held_out : Dataset
+        A dataset whose *test* split is the held-out images (its train split is ``fit``'s):
+        what defaults are chosen on and thresholds set on, never touching the real test images.
     """
     if not 0 < fraction < 1:
         raise ValueError(f"fraction must lie strictly between 0 and 1, got {fraction}.")
@@ -144,9 +148,10 @@ def validation_split(data: Dataset, fraction: float = 1 / 6, seed: int = 0) -> D
     idx_train, idx_val = train_test_split(
         np.arange(len(data.y_train)), test_size=fraction, stratify=data.y_train, random_state=seed)
     idx_train, idx_val = np.sort(idx_train), np.sort(idx_val)
-    return replace(data, name=f"{data.name}-validation",
-                   x_train=data.x_train[idx_train], y_train=data.y_train[idx_train],
-                   x_test=data.x_train[idx_val], y_test=data.y_train[idx_val])
+    fit = replace(data, x_train=data.x_train[idx_train], y_train=data.y_train[idx_train])
+    held_out = replace(fit, name=f"{data.name}-validation", x_test=data.x_train[idx_val],
+                       y_test=data.y_train[idx_val])
+    return fit, held_out
 
 
 def _stratified_subset(x, y, n, seed, what):
@@ -183,7 +188,7 @@ def _load_torchvision(key, root, download):
 
     folder, class_names = _TORCHVISION[key]
     raw = root / folder / "raw"
-    have_files = all((raw / f).is_file() for f in _RAW_FILES)
+    have_files = all((raw / f).is_file() for f in RAW_FILES)
     if not have_files and not download:
         raise _not_found(key, root, raw, "download=False")
     cls = getattr(torchvision.datasets, folder)
@@ -202,7 +207,7 @@ def _load_torchvision(key, root, download):
 def _not_found(key, root, raw, reason):
     return DatasetNotFoundError(
         f"Dataset {key!r} is not in {root.resolve()} and could not be downloaded ({reason}). "
-        f"Expected the files {', '.join(_RAW_FILES)} in {raw.resolve()}. Point the "
+        f"Expected the files {', '.join(RAW_FILES)} in {raw.resolve()}. Point the "
         f"{DATA_DIR_ENV} environment variable (or the data_dir argument) at a folder that "
         f"holds {raw.parent.name}/raw/, or connect to the internet so torchvision can download "
         f"them.")
@@ -234,3 +239,27 @@ def load_other_images(name, image_shape, n: int = 2000, data_dir=None, seed: int
     n = min(int(n), len(data.y_test))
     data = subsample(data, n_test=n, n_train=None, seed=seed) if n < len(data.y_test) else data
     return resize_images(data.x_test, image_shape)
+
+
+# The walkthroughs' defaults (chosen on a validation split, see docs/search.md); digits gets a
+# quick setting of its own.
+WALKTHROUGH_DEFAULTS = {"mnist": {"latent_dim": 32, "epochs": 15},
+                        "fashion-mnist": {"latent_dim": 64, "epochs": 25},
+                        "digits": {"latent_dim": 8, "epochs": 30}}
+
+
+def walkthrough_defaults(dataset: str, latent_dim=None, epochs=None):
+    """``(latent_dim, epochs)``: the values given, else the walkthrough default of ``dataset``
+    (the AE-vs-VAE walkthrough uses the same settings as the dataset's own walkthrough).
+
+    Examples
+    --------
+    >>> walkthrough_defaults("mnist"), walkthrough_defaults("digits", epochs=5)
+    ((32, 15), (8, 5))
+    """
+    key = str(dataset).lower().replace("_", "-")
+    if key not in WALKTHROUGH_DEFAULTS:
+        raise ValueError(f"Unknown dataset {dataset!r}: choose one of {', '.join(DATASETS)}.")
+    defaults = WALKTHROUGH_DEFAULTS[key]
+    return (defaults["latent_dim"] if latent_dim is None else latent_dim,
+            defaults["epochs"] if epochs is None else epochs)

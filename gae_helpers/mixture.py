@@ -41,12 +41,19 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
         Class priors p(class): the training frequencies, equal weights, or
         explicit values in the order of ``classes_`` (normalised to sum to 1).
     reject_quantile : float or None, default=None
-        If set, each class gets a threshold: this quantile of its training
-        codes' log-likelihood under its own mixture. :meth:`predict` returns
+        If set, each class gets a threshold: this quantile of its codes'
+        log-likelihood under its own mixture, set by :meth:`fit` on the training
+        codes and better by :meth:`calibrate` on held-out codes (training codes
+        score higher than unseen ones, so in-sample thresholds reject more than
+        ``reject_quantile`` of new images). :meth:`predict` returns
         ``reject_label`` for codes below the threshold of the class they would
         be given.
     reject_label : default=-1
         The "none of the classes" label.
+    temperature : float, default=1.0
+        Posteriors are ``softmax(log p(class | x) / temperature)``: above 1
+        softens overconfident probabilities, never changing the most probable
+        class. :meth:`calibrate` fits it on held-out codes.
     random_state : int, RandomState or None
         Seeds every mixture.
 
@@ -58,6 +65,8 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
     class_prior_ : ndarray of shape (n_classes,)
     thresholds_ : ndarray of shape (n_classes,) or None
         Per-class log-likelihood thresholds of the reject option.
+    temperature_ : float
+        The temperature in use: ``temperature``, or the one :meth:`calibrate` fitted.
     n_iter_ : ndarray of shape (n_classes,)
         EM iterations of each class's mixture.
     converged_ : bool
@@ -73,13 +82,13 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
     >>> model = ClassGaussianMixture(n_components=2, random_state=0).fit(X, y)
     >>> model.predict([[-5.0, -5.0], [5.0, 5.0]])
     array([0, 1])
-    >>> model.predict_proba([[0.0, 0.0]]).sum().round(6)
-    np.float64(1.0)
+    >>> float(model.predict_proba([[0.0, 0.0]]).sum().round(6))
+    1.0
     """
 
     def __init__(self, n_components=6, covariance_type="full", reg_covar=1e-6, max_iter=100,
                  n_init=1, priors="empirical", reject_quantile=None, reject_label=-1,
-                 random_state=None):
+                 temperature=1.0, random_state=None):
         self.n_components = n_components
         self.covariance_type = covariance_type
         self.reg_covar = reg_covar
@@ -88,6 +97,7 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
         self.priors = priors
         self.reject_quantile = reject_quantile
         self.reject_label = reject_label
+        self.temperature = temperature
         self.random_state = random_state
 
     def fit(self, X, y):
@@ -121,6 +131,38 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
         self.n_iter_ = np.array([gmm.n_iter_ for gmm in self.gmms_])
         self.converged_ = all(gmm.converged_ for gmm in self.gmms_)
         self.thresholds_ = self._thresholds(X, y_index)
+        if not (isinstance(self.temperature, (int, float, np.number)) and self.temperature > 0):
+            raise ValueError(f"temperature must be a number > 0, got {self.temperature!r}.")
+        self.temperature_ = float(self.temperature)
+        return self
+
+    def calibrate(self, X, y, temperature: bool = True, thresholds: bool = True):
+        """Fit the temperature and the reject thresholds on held-out codes; returns self.
+
+        Section "Calibration" and "The 'none' option". ``X`` and ``y`` must be codes the
+        mixtures were *not* fitted to (e.g. a validation split): the thresholds then reject
+        about ``reject_quantile`` of unseen in-class codes, and the temperature minimises the
+        held-out negative log-likelihood. The mixtures themselves are unchanged.
+        """
+        from .calibration import fit_temperature
+
+        X = self._validate(X)
+        y = np.asarray(y)
+        unknown = np.setdiff1d(np.unique(y), self.classes_)
+        if len(unknown):
+            raise ValueError(f"Labels {unknown.tolist()} are not among the model's classes "
+                             f"{self.classes_.tolist()}.")
+        y_index = np.searchsorted(self.classes_, y)
+        if thresholds and self.reject_quantile is not None:
+            missing = [c for k, c in enumerate(self.classes_) if not np.any(y_index == k)]
+            if missing:
+                raise ValueError(f"The held-out codes lack classes {missing}: give calibrate "
+                                 f"codes of every class.")
+            self.thresholds_ = self._thresholds(X, y_index)
+        if temperature:
+            joint = self._joint_log_likelihood(X)
+            self.temperature_ = float(fit_temperature(
+                joint - logsumexp(joint, axis=1, keepdims=True), y_index))
         return self
 
     def _thresholds(self, X, y_index):
@@ -160,8 +202,9 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
         return self.class_log_likelihood(X) + np.log(self.class_prior_)
 
     def predict_log_proba(self, X):
-        """log p(class | x), normalised with logsumexp."""
+        """log p(class | x), normalised with logsumexp (and tempered by ``temperature_``)."""
         joint = self._joint_log_likelihood(X)
+        joint = (joint - logsumexp(joint, axis=1, keepdims=True)) / self.temperature_
         return joint - logsumexp(joint, axis=1, keepdims=True)
 
     def predict_proba(self, X):
@@ -207,6 +250,7 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
         Returns
         -------
         X : ndarray of shape (n_samples, n_features)
+            In random order (not grouped by class or component).
         y : ndarray of shape (n_samples,)
             The class of each point.
         """
@@ -228,7 +272,8 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
                 y.append(np.repeat(self.classes_[k], n))
         if not X:
             return np.zeros((0, self.n_features_in_)), self.classes_[:0]
-        return np.vstack(X), np.concatenate(y)
+        order = rng.permutation(n_samples)
+        return np.vstack(X)[order], np.concatenate(y)[order]
 
 
 def _check_finite(X):
@@ -241,47 +286,33 @@ def _check_finite(X):
     return X
 
 
-def with_reject_option(model: ClassGaussianMixture, X, y, reject_quantile: float,
-                       reject_label=-1) -> ClassGaussianMixture:
-    """A copy of a fitted model with the reject option switched on (section "The 'none' option").
-
-    The same as fitting again with ``reject_quantile`` and the same ``random_state``
-    (the mixtures come out identical), without repeating the EM fits: only the
-    per-class thresholds are computed, from the training codes ``X`` and labels ``y``.
-    """
-    check_is_fitted(model)
-    X = model._validate(X)
-    y = np.asarray(y)
-    unknown = np.setdiff1d(np.unique(y), model.classes_)
-    if len(unknown):
-        raise ValueError(f"Labels {unknown.tolist()} are not among the model's classes "
-                         f"{model.classes_.tolist()}.")
-    rejecting = copy.deepcopy(model).set_params(reject_quantile=reject_quantile,
-                                                reject_label=reject_label)
-    rejecting.thresholds_ = rejecting._thresholds(X, np.searchsorted(model.classes_, y))
-    return rejecting
-
-
 def sample_gmm(gmm: GaussianMixture, n_samples: int, random_state=None) -> np.ndarray:
-    """Draw from a fitted GaussianMixture with a seed of this call's own, leaving it unchanged."""
+    """Draw from a fitted GaussianMixture with a seed of this call's own, leaving it unchanged.
+
+    The draws come in random order: scikit-learn's ``GaussianMixture.sample`` returns them
+    grouped by component, so its first rows all come from one component.
+    """
     rng = check_random_state(random_state)
     gmm = copy.copy(gmm)
     gmm.random_state = rng.randint(np.iinfo(np.int32).max)
-    return gmm.sample(int(n_samples))[0]
+    return gmm.sample(int(n_samples))[0][rng.permutation(int(n_samples))]
 
 
 def fit_pooled_gmm(X, n_components, covariance_type="full", reg_covar=1e-6, max_samples=None,
-                   random_state=None):
+                   random_state=None, cache_dir=None, use_cache=False):
     """One GaussianMixture for all classes together, labels unused (section "One GMM for all
     classes").
 
     ``max_samples`` fits it to a random subset of that many rows: with as many
-    components as all class GMMs together, EM on every code is slow.
+    components as all class GMMs together, EM on every code is slow. With ``use_cache`` the
+    fit is kept in the model cache (see :mod:`gae_helpers.mixture_cache`).
     """
+    from .mixture_cache import fit_or_load
+
     X = np.asarray(X, dtype=np.float64)
     rng = check_random_state(random_state)
     if max_samples is not None and len(X) > max_samples:
         X = X[np.sort(rng.choice(len(X), int(max_samples), replace=False))]
-    return GaussianMixture(n_components=n_components, covariance_type=covariance_type,
-                           reg_covar=reg_covar, random_state=rng.randint(np.iinfo(np.int32).max)
-                           ).fit(X)
+    gmm = GaussianMixture(n_components=n_components, covariance_type=covariance_type,
+                          reg_covar=reg_covar, random_state=rng.randint(np.iinfo(np.int32).max))
+    return fit_or_load(gmm, X, cache_dir=cache_dir, use_cache=use_cache)

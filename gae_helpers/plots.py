@@ -128,11 +128,17 @@ def plot_kl_heatmap(kl, class_names, path=None) -> Figure:
 
 def plot_confusion_matrix(y_true, y_pred, class_names, title: str = "Confusion matrix (test)",
                           path=None) -> Figure:
-    """Counts of true (rows) against predicted (columns) classes."""
-    from sklearn.metrics import confusion_matrix
+    """Counts of true (rows) against predicted (columns) classes (section "Predicting data"),
+    drawn by scikit-learn's ``ConfusionMatrixDisplay``."""
+    from sklearn.metrics import ConfusionMatrixDisplay
 
-    matrix = confusion_matrix(y_true, y_pred, labels=np.arange(len(class_names)))
-    return plot_heatmap(matrix, class_names, title, "images", path=path, fmt="d")
+    n = len(class_names)
+    fig = _new_figure(0.6 * n + 2.5, 0.55 * n + 1.5)
+    ConfusionMatrixDisplay.from_predictions(
+        y_true, y_pred, labels=np.arange(n), display_labels=list(class_names),
+        ax=fig.add_subplot(), xticks_rotation=45, colorbar=True, text_kw={"fontsize": 7})
+    fig.axes[0].set_title(title)
+    return _finish(fig, path)
 
 
 def plot_histograms(samples: dict, xlabel: str, title: str, path=None, bins: int = 50) -> Figure:

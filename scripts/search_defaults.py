@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 
 from gae_helpers.autoencoder import AutoencoderConfig, build_autoencoder, encode, train_autoencoder
-from gae_helpers.checkpoint import cache_path, load_autoencoder, save_autoencoder
+from gae_helpers.checkpoint import cache_path, load_model, save_model
 from gae_helpers.data import load_dataset, validation_split
 from gae_helpers.mixture import ClassGaussianMixture
 from gae_helpers.storage import atomic_path
@@ -68,7 +68,7 @@ def main(argv=None):
     command = "python scripts/search_defaults.py " + " ".join(shlex.quote(w) for w in words)
 
     torch.manual_seed(args.seed)
-    data = validation_split(load_dataset(args.dataset, args.data_dir), seed=args.seed)
+    _, data = validation_split(load_dataset(args.dataset, args.data_dir), seed=args.seed)
     config = AutoencoderConfig(args.architecture, data.image_shape, args.latent_dim,
                                tuple(args.widths) if args.widths else None, args.batch_norm)
     model = build_autoencoder(config, seed=args.seed)
@@ -101,18 +101,20 @@ def main(argv=None):
             append_row(Path(args.out), row)
         evaluating[0] += time.perf_counter() - t0
 
-    training = dict(epochs=args.epochs, batch_size=args.batch_size,
-                    learning_rate=args.learning_rate, seed=args.seed, precision=args.precision)
-    cached = Path(args.checkpoint) if args.checkpoint else cache_path(data.x_train, config,
-                                                                      **training)
+    settings = dict(epochs=args.epochs, batch_size=args.batch_size,
+                    learning_rate=args.learning_rate)
+    training = dict(**settings, seed=args.seed, precision=args.precision)
+    cached = Path(args.checkpoint) if args.checkpoint else cache_path(
+        config, data=(data.x_train,), settings=settings, seed=args.seed,
+        precision=args.precision)
     if cached.is_file():  # trained before: evaluate the final epoch without training again
-        model, _ = load_autoencoder(cached, expected_config=config)
+        model, _ = load_model(cached, expected_config=config)
         started = None  # the training time is in the row of the run that trained it
         evaluate(model, args.epochs, None)
         return
     history = train_autoencoder(model, data.x_train, progress=False, on_epoch_end=evaluate,
                                 **training)
-    save_autoencoder(model, cached, history)
+    save_model(model, cached, history)
 
 
 def markdown_table(path):

@@ -16,14 +16,11 @@ if os.environ.get("GAE_DATA_DIR"):
 os.environ["GAE_CACHE_DIR"] = tempfile.mkdtemp(prefix="gae-test-cache-")
 os.environ["TQDM_DISABLE"] = "1"
 
+from references import data_dir_with, missing_data  # noqa: E402
+
 
 def pytest_collection_modifyitems(config, items):
     """nbval's reference notebooks that read MNIST or Fashion-MNIST need GAE_DATA_DIR."""
-    import sys
-
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from make_references import missing_data
-
     for item in items:
         path = Path(str(item.fspath))
         if path.suffix == ".ipynb" and path.parent.name == "reference":
@@ -32,16 +29,6 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(
                     reason=f"GAE_DATA_DIR does not hold {', '.join(missing)} (set it to a folder "
                            f"with the torchvision datasets, e.g. ../shared/data)"))
-RAW_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
-             "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
-
-
-def data_dir_with(folder):
-    """$GAE_DATA_DIR when it holds ``folder``/raw with all four files, else None."""
-    root = os.environ.get("GAE_DATA_DIR")
-    if root and all((Path(root) / folder / "raw" / f).is_file() for f in RAW_FILES):
-        return Path(root)
-    return None
 
 
 def requires_data(folder):

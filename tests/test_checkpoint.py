@@ -1,18 +1,22 @@
+import warnings
+
 import pytest
 import torch
 
-import gae_helpers.checkpoint as checkpoint
-from gae_helpers.autoencoder import AutoencoderConfig, build_autoencoder, encode
-from gae_helpers.checkpoint import (CheckpointMismatchError, load_autoencoder, save_autoencoder,
-                                    train_or_load)
+import gae_helpers.autoencoder as autoencoder
+from gae_helpers import checkpoint
+from gae_helpers.autoencoder import (AutoencoderConfig, build_autoencoder, encode,
+                                     train_or_load_autoencoder)
+from gae_helpers.checkpoint import CheckpointMismatchError, load_model, save_model
+from gae_helpers.device import resolve_precision
 
 CONV = AutoencoderConfig("conv", (1, 8, 8), latent_dim=4)
 
 
 def test_save_load_round_trip(tmp_path, digits):
     model = build_autoencoder(CONV, seed=1)
-    save_autoencoder(model, tmp_path / "ae.pt", history=[0.5, 0.4])
-    loaded, history = load_autoencoder(tmp_path / "ae.pt", expected_config=CONV)
+    save_model(model, tmp_path / "ae.pt", history=[0.5, 0.4])
+    loaded, history = load_model(tmp_path / "ae.pt", expected_config=CONV)
     assert history == [0.5, 0.4]
     assert torch.equal(torch.as_tensor(encode(model, digits.x_test)),
                        torch.as_tensor(encode(loaded, digits.x_test)))
@@ -20,20 +24,21 @@ def test_save_load_round_trip(tmp_path, digits):
 
 
 def test_checkpoint_of_another_architecture_is_a_clear_error(tmp_path):
-    save_autoencoder(build_autoencoder(CONV), tmp_path / "ae.pt")
+    save_model(build_autoencoder(CONV), tmp_path / "ae.pt")
     dense = AutoencoderConfig("dense", (1, 8, 8), latent_dim=4)
-    with pytest.raises(CheckpointMismatchError, match="holds a 'conv' .* but a 'dense'"):
-        load_autoencoder(tmp_path / "ae.pt", expected_config=dense)
+    with pytest.raises(CheckpointMismatchError, match="holds a autoencoder architecture conv.*"
+                                                      "but a autoencoder architecture dense"):
+        load_model(tmp_path / "ae.pt", expected_config=dense)
 
 
 def test_not_a_checkpoint_is_a_clear_error(tmp_path):
     (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
-    with pytest.raises(CheckpointMismatchError, match="not a readable autoencoder checkpoint"):
-        load_autoencoder(tmp_path / "junk.pt")
-    torch.save({"format": "gae-autoencoder/1", "config": CONV.to_dict(),
+    with pytest.raises(CheckpointMismatchError, match="not a readable checkpoint"):
+        load_model(tmp_path / "junk.pt")
+    torch.save({"format": checkpoint.FORMAT, "kind": "autoencoder", "config": CONV.to_dict(),
                 "state_dict": {"bogus": torch.zeros(1)}, "history": []}, tmp_path / "bad.pt")
     with pytest.raises(CheckpointMismatchError, match="do not fit"):
-        load_autoencoder(tmp_path / "bad.pt")
+        load_model(tmp_path / "bad.pt")
 
 
 def test_failed_save_leaves_nothing_behind(tmp_path, monkeypatch):
@@ -43,32 +48,73 @@ def test_failed_save_leaves_nothing_behind(tmp_path, monkeypatch):
 
     monkeypatch.setattr(checkpoint.torch, "save", broken_save)
     with pytest.raises(OSError, match="disk full"):
-        save_autoencoder(build_autoencoder(CONV), tmp_path / "ae.pt")
+        save_model(build_autoencoder(CONV), tmp_path / "ae.pt")
     assert list(tmp_path.iterdir()) == []
+
+
+def _forbid_training(monkeypatch):
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained although the cache holds this model")
+
+    monkeypatch.setattr(autoencoder, "train_autoencoder", no_training)
 
 
 def test_cache_hit_skips_training(tmp_path, digits, monkeypatch):
     kwargs = dict(epochs=1, seed=0, progress=False, cache_dir=tmp_path)
-    first = train_or_load(digits.x_train, CONV, **kwargs)
-    assert not first.from_cache and first.path.is_file()
-
-    def no_training(*args, **kwargs):
-        raise AssertionError("trained although the cache holds this model")
-
-    monkeypatch.setattr(checkpoint, "train_autoencoder", no_training)
-    second = train_or_load(digits.x_train, CONV, **kwargs)
+    first = train_or_load_autoencoder(digits.x_train, CONV, **kwargs)
+    assert not first.from_cache and first.path.is_file() and first.source == "trained"
+    _forbid_training(monkeypatch)
+    second = train_or_load_autoencoder(digits.x_train, CONV, **kwargs)
     assert second.from_cache and second.history == first.history
+    assert second.source == "loaded from cache"
     assert torch.equal(torch.as_tensor(encode(first.model, digits.x_test)),
                        torch.as_tensor(encode(second.model, digits.x_test)))
+    auto = resolve_precision("auto", torch.device("cpu"))
+    other = "float32" if auto == torch.bfloat16 else "bfloat16"
+    for changed in ({"seed": 1}, {"epochs": 2}, {"precision": other}):
+        with pytest.raises(AssertionError, match="trained although"):
+            train_or_load_autoencoder(digits.x_train, CONV, **{**kwargs, **changed})
     with pytest.raises(AssertionError, match="trained although"):
-        train_or_load(digits.x_train, CONV, **{**kwargs, "seed": 1})
-    with pytest.raises(AssertionError, match="trained although"):
-        train_or_load(digits.x_train[:-1], CONV, **kwargs)
+        train_or_load_autoencoder(digits.x_train[:-1], CONV, **kwargs)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage"])
+def test_a_corrupt_cache_entry_warns_and_retrains(tmp_path, digits, damage):
+    kwargs = dict(epochs=1, seed=0, progress=False, cache_dir=tmp_path)
+    first = train_or_load_autoencoder(digits.x_train, CONV, **kwargs)
+    data = first.path.read_bytes()
+    first.path.write_bytes(data[:len(data) // 3] if damage == "truncate" else b"\0" * 100)
+    with pytest.warns(RuntimeWarning, match="broken cache entry"):
+        again = train_or_load_autoencoder(digits.x_train, CONV, **kwargs)
+    assert not again.from_cache and again.history == first.history
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert train_or_load_autoencoder(digits.x_train, CONV, **kwargs).from_cache
+
+
+def test_the_cache_key_holds_the_device_type(digits):
+    common = dict(data=(digits.x_train,), settings={"epochs": 1}, precision="float32")
+    on_cpu = checkpoint.cache_path(CONV, device="cpu", **common)
+    on_cuda = checkpoint.cache_path(CONV, device="cuda", **common)
+    assert on_cpu != on_cuda
+    assert on_cpu == checkpoint.cache_path(CONV, device="cpu", **common)
+
+
+def test_pretrained_checkpoint_is_loaded_instead_of_training(tmp_path, digits, monkeypatch):
+    save_model(build_autoencoder(CONV, seed=3), tmp_path / "given.pt", history=[0.7])
+    _forbid_training(monkeypatch)
+    run = train_or_load_autoencoder(digits.x_train, CONV, epochs=5, progress=False,
+                                    pretrained=tmp_path / "given.pt")
+    assert run.from_cache and run.history == [0.7] and run.source == "loaded from given.pt"
+    dense = AutoencoderConfig("dense", (1, 8, 8), latent_dim=4)
+    with pytest.raises(CheckpointMismatchError):
+        train_or_load_autoencoder(digits.x_train, dense, epochs=1,
+                                  pretrained=tmp_path / "given.pt")
 
 
 def test_cache_dir_comes_from_the_environment(tmp_path, digits, monkeypatch):
     monkeypatch.setenv("GAE_CACHE_DIR", str(tmp_path / "env-cache"))
-    run = train_or_load(digits.x_train, CONV, epochs=1, progress=False)
+    run = train_or_load_autoencoder(digits.x_train, CONV, epochs=1, progress=False)
     assert run.path.parent == tmp_path / "env-cache"
 
 
@@ -76,8 +122,8 @@ def test_batch_norm_config_round_trips(tmp_path):
     config = AutoencoderConfig("conv", (1, 8, 8), latent_dim=3, batch_norm=True)
     model = build_autoencoder(config)
     assert any(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules())
-    save_autoencoder(model, tmp_path / "bn.pt")
-    loaded, _ = load_autoencoder(tmp_path / "bn.pt", expected_config=config)
+    save_model(model, tmp_path / "bn.pt")
+    loaded, _ = load_model(tmp_path / "bn.pt", expected_config=config)
     assert loaded.config.batch_norm
     with pytest.raises(CheckpointMismatchError, match="holds a"):
-        load_autoencoder(tmp_path / "bn.pt", expected_config=CONV)
+        load_model(tmp_path / "bn.pt", expected_config=CONV)

@@ -35,8 +35,9 @@ def test_subset_size_out_of_range():
 
 def test_validation_split_holds_out_training_images_only():
     data = load_dataset("digits")
-    split = validation_split(data, fraction=0.25, seed=0)
-    assert split.name == "digits-validation"
+    fit, split = validation_split(data, fraction=0.25, seed=0)
+    assert split.name == "digits-validation" and torch.equal(fit.x_train, split.x_train)
+    assert torch.equal(fit.x_test, data.x_test)
     assert len(split.y_test) == math.ceil(0.25 * len(data.y_train))
     # together the two parts are exactly the training images, each once
     together = torch.cat([split.x_train, split.x_test]).flatten(1).sum(1).sort().values

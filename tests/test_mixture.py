@@ -3,7 +3,7 @@ import pytest
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from gae_helpers.mixture import ClassGaussianMixture, fit_pooled_gmm, with_reject_option
+from gae_helpers.mixture import ClassGaussianMixture, fit_pooled_gmm, sample_gmm
 
 
 @parametrize_with_checks([
@@ -51,11 +51,15 @@ def test_predict_proba_does_not_overflow_far_from_every_class():
 
 def test_priors_shift_decisions_at_the_boundary():
     X, y = blobs(dim=1)
-    midpoint = np.array([[-5.0]])
+    # -4 is 4 from class 1's centre and 6 from class 0's: class 1 wins by about 10 nats, less
+    # than the log(1e6) = 13.8 nats the skewed prior gives class 0.
+    point = np.array([[-4.0]])
     uniform = ClassGaussianMixture(n_components=1, priors="uniform", random_state=0).fit(X, y)
     skewed = ClassGaussianMixture(n_components=1, priors=[1e6, 1, 1], random_state=0).fit(X, y)
     np.testing.assert_allclose(uniform.class_prior_, 1 / 3)
-    assert skewed.predict(midpoint)[0] == 0
+    assert uniform.predict(point)[0] == 1
+    assert skewed.predict(point)[0] == 0
+    assert skewed.predict_proba(point)[0, 0] > 0.9 > uniform.predict_proba(point)[0, 0]
     np.testing.assert_allclose(skewed.class_prior_.sum(), 1.0)
     empirical = ClassGaussianMixture(n_components=1).fit(X[:250], y[:250])
     np.testing.assert_allclose(empirical.class_prior_, [100 / 250, 100 / 250, 50 / 250])
@@ -139,14 +143,45 @@ def test_pooled_gmm_fits_all_codes():
     assert small.n_features_in_ == 3 and not np.allclose(small.means_, gmm.means_)
 
 
-def test_reject_option_added_later_equals_fitting_with_it():
-    X, y = blobs()
-    refit = ClassGaussianMixture(n_components=2, reject_quantile=0.05, random_state=3).fit(X, y)
-    plain = ClassGaussianMixture(n_components=2, random_state=3).fit(X, y)
-    later = with_reject_option(plain, X, y, 0.05)
-    np.testing.assert_array_equal(later.thresholds_, refit.thresholds_)
-    probe = np.vstack([X, np.full((3, 3), 40.0)])
-    np.testing.assert_array_equal(later.predict(probe), refit.predict(probe))
-    assert plain.thresholds_ is None and later.reject_quantile == 0.05
+def test_calibrate_sets_thresholds_that_reject_the_quantile_of_unseen_codes():
+    X, y = blobs(n_per_class=60, dim=8)
+    held_X, held_y = blobs(n_per_class=3000, seed=1, dim=8)
+    new_X, new_y = blobs(n_per_class=3000, seed=2, dim=8)
+    model = ClassGaussianMixture(n_components=2, reject_quantile=0.05, random_state=3).fit(X, y)
+    in_sample = model.reject(new_X).mean()
+    model.calibrate(held_X, held_y, temperature=False)
+    unseen = model.reject(new_X).mean()
+    # 60 training codes in 8 dimensions overfit: in-sample thresholds reject far more
+    assert in_sample > 0.1
+    assert abs(unseen - 0.05) < 0.015
     with pytest.raises(ValueError, match=r"Labels \[7\] are not among"):
-        with_reject_option(plain, X[:2], [0, 7], 0.05)
+        model.calibrate(X[:2], [0, 7])
+    with pytest.raises(ValueError, match="lack classes"):
+        model.calibrate(X[:5], y[:5])
+
+
+def test_temperature_softens_without_changing_decisions():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 2))
+    y = (X[:, 0] + rng.normal(scale=1.0, size=600) > 0).astype(int)  # overlapping classes
+    model = ClassGaussianMixture(n_components=3, random_state=0).fit(X[:40], y[:40])
+    before = model.predict_proba(X[300:])
+    model.calibrate(X[40:300], y[40:300])
+    after = model.predict_proba(X[300:])
+    assert model.temperature_ > 1
+    np.testing.assert_array_equal(before.argmax(1), after.argmax(1))
+    assert after.max(1).mean() < before.max(1).mean()
+    np.testing.assert_allclose(after.sum(1), 1.0)
+    with pytest.raises(ValueError, match="temperature must be a number > 0"):
+        ClassGaussianMixture(n_components=1, temperature=0).fit(X, y)
+
+
+def test_samples_come_shuffled_not_grouped_by_component():
+    X = np.concatenate([np.full((50, 1), -5.0), np.full((50, 1), 5.0)])
+    X += np.random.default_rng(0).normal(scale=0.1, size=X.shape)
+    gmm = ClassGaussianMixture(n_components=2, random_state=0).fit(X, np.zeros(100, int))
+    first_ten = sample_gmm(gmm.gmms_[0], 1000, random_state=0)[:10, 0]
+    assert (first_ten < 0).any() and (first_ten > 0).any()
+    codes, labels = ClassGaussianMixture(n_components=1, random_state=0).fit(
+        *blobs()).sample(300, random_state=0)
+    assert len(set(labels[:10])) > 1

@@ -31,3 +31,24 @@ def test_required_dependencies_are_declared():
     for name in ["torch", "torchvision", "scikit-learn", "matplotlib", "tqdm", "jupyterlab",
                  "ipykernel", "papermill", "nbval", "pytest"]:
         assert re.search(rf"(^|\s|\"){re.escape(name)}[><=\[ ]", declared + " "), name
+
+
+def _floor(requirement):
+    return tuple(int(p) for p in re.search(r">=\s*([\d.]+)", requirement).group(1).split("."))
+
+
+def test_declared_floors_cover_the_features_the_code_uses():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    sklearn = next(d for d in project["dependencies"] if d.startswith("scikit-learn"))
+    package = " ".join(p.read_text() for p in (ROOT / "gae_helpers").glob("*.py"))
+    tests = " ".join(p.read_text() for p in (ROOT / "tests").glob("*.py"))
+    if "validate_data" in package or "ensure_all_finite" in package:
+        assert _floor(sklearn) >= (1, 6), "validate_data and ensure_all_finite need 1.6"
+    if "import tomllib" in tests:
+        assert _floor(project["requires-python"]) >= (3, 11), "tomllib needs Python 3.11"
+
+
+def test_the_license_pyproject_names_is_there():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT"
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")

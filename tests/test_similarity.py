@@ -2,10 +2,9 @@ import numpy as np
 import pytest
 from sklearn.mixture import GaussianMixture
 
-from gae_helpers.analysis import (class_entropies, gmm_entropy, interpolate, kl_divergence_matrix,
-                                  most_confident_errors, per_class_accuracy, ranked_pairs,
-                                  reconstruction_error, top_confusions, uniform_box_samples)
 from gae_helpers.mixture import ClassGaussianMixture
+from gae_helpers.similarity import (class_entropies, class_similarity, gmm_entropy,
+                                    kl_divergence_matrix, ranked_pairs, tied_with)
 
 
 def gaussian(mean, cov, seed=0):
@@ -51,34 +50,26 @@ def test_monte_carlo_estimates_repeat_with_the_seed():
 
 def test_ranked_pairs_orders_by_symmetric_kl():
     kl = np.array([[0, 1, 9], [3, 0, 5], [9, 5, 0]], float)
-    pairs = ranked_pairs(kl, ["a", "b", "c"])
-    assert [(p, q) for p, q, _ in pairs] == [("a", "b"), ("b", "c"), ("a", "c")]
-    assert pairs[0][2] == 2.0
+    se = np.array([[0, 1, 1], [1, 0, 1], [1, 1, 0]], float)
+    pairs = ranked_pairs(kl, ["a", "b", "c"], se)
+    assert [(p, q) for p, q, _, _ in pairs] == [("a", "b"), ("b", "c"), ("a", "c")]
+    assert pairs[0][2] == 2.0 and pairs[0][3] == pytest.approx(np.sqrt(2) / 2)
+    # 2 and 5 lie 3 apart, more than 2 combined standard errors (2 * 1): no tie
+    assert tied_with(pairs, 0) == []
+    loose = ranked_pairs(kl, ["a", "b", "c"], 3 * se)  # 2 combined standard errors: 6
+    assert [p[:2] for p in tied_with(loose, 0)] == [("b", "c")]
 
 
-def test_interpolate_includes_both_ends():
-    path = interpolate([0, 0], [1, 2], steps=5)
-    assert path.shape == (5, 2)
-    np.testing.assert_allclose(path[0], [0, 0])
-    np.testing.assert_allclose(path[-1], [1, 2])
-    np.testing.assert_allclose(path[2], [0.5, 1])
-    with pytest.raises(ValueError, match="steps must be at least 2"):
-        interpolate([0], [1], steps=1)
-
-
-def test_uniform_samples_fill_the_bounding_box():
-    codes = np.array([[0.0, -1.0], [2.0, 3.0], [1.0, 0.0]])
-    samples = uniform_box_samples(codes, 2000, random_state=0)
-    assert samples.shape == (2000, 2)
-    assert (samples.min(0) >= [0, -1]).all() and (samples.max(0) <= [2, 3]).all()
-    assert samples[:, 1].std() > 1.0
-
-
-def test_errors_and_accuracies():
-    proba = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]])
-    y_true = np.array([1, 1, 1, 0])
-    assert list(most_confident_errors(proba, y_true, np.array([0, 1]), n=5)) == [0, 3, 2]
-    y_pred = proba.argmax(1)
-    np.testing.assert_allclose(per_class_accuracy(y_true, y_pred, [0, 1]), [0.0, 1 / 3])
-    assert top_confusions(y_true, y_pred, [0, 1], n=1) == [(1, 0, 2)]
-    assert reconstruction_error(np.ones((2, 2)), np.zeros((2, 2))) == 1.0
+def test_class_similarity_reports_ties_and_uncertainty():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 2))
+    y = np.repeat([0, 1, 2], 200)
+    X[y == 1, 0] += 0.3  # 0 and 1 nearly the same, 2 equally close to neither
+    X[y == 2] += 6
+    model = ClassGaussianMixture(n_components=1, random_state=0).fit(X, y)
+    result = class_similarity(model, ["a", "b", "c"], n_samples=400, seed=0)
+    assert result.pairs[0][:2] == ("a", "b")
+    assert result.metrics["most_similar_pair"] == ["a", "b"]
+    assert set(result.metrics["entropy_se"]) == {"a", "b", "c"}
+    assert "beyond 2 standard errors" in result.summary
+    assert list(result.entropy_table.columns) == ["entropy (nats)", "standard error"]

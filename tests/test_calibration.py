@@ -1,0 +1,107 @@
+import numpy as np
+import pytest
+import torch
+from matplotlib.figure import Figure
+from scipy.special import log_softmax
+from torchmetrics.functional.classification import multiclass_calibration_error
+
+from gae_helpers.calibration import (apply_temperature, expected_calibration_error,
+                                     fit_temperature, reliability_curve)
+from gae_helpers.plots_measurements import plot_reliability_diagram
+
+
+def calibrated(n, n_classes=5, scale=2.0, seed=0):
+    """Logits and labels drawn from softmax(logits): calibrated by construction."""
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(0.0, scale, size=(n, n_classes))
+    proba = np.exp(log_softmax(logits, axis=1))
+    y = np.array([rng.choice(n_classes, p=p) for p in proba])
+    return logits, y
+
+
+def test_hand_computed_example():
+    proba = np.array([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.45, 0.55]])
+    y = np.array([0, 1, 1, 0])  # right at 0.9 and 0.7, wrong at 0.8 and 0.55
+    conf, acc, count = reliability_curve(proba, y, n_bins=2)
+    assert count.tolist() == [0, 4]
+    assert conf[1] == pytest.approx((0.9 + 0.8 + 0.7 + 0.55) / 4) and acc[1] == 0.5
+    assert np.isnan(conf[0]) and np.isnan(acc[0])
+    # Five bins: [0.4, 0.6) holds 0.55 (wrong), [0.6, 0.8) 0.7 (right), [0.8, 1] 0.9 and 0.8.
+    conf, acc, count = reliability_curve(proba, y, n_bins=5)
+    assert count.tolist() == [0, 0, 1, 1, 2]
+    assert acc[2:].tolist() == [0.0, 1.0, 0.5]
+    expected = (0.55 + 0.3 + 2 * abs(0.5 - 0.85)) / 4
+    assert expected_calibration_error(proba, y, n_bins=5) == pytest.approx(expected)
+
+
+def test_calibrated_probabilities_have_small_ece():
+    logits, y = calibrated(20_000)
+    assert expected_calibration_error(np.exp(log_softmax(logits, axis=1)), y) < 0.02
+    # ... and the fitted temperature is about 1.
+    assert fit_temperature(logits, y) == pytest.approx(1.0, abs=0.05)
+
+
+def test_overconfident_probabilities_are_cooled_down():
+    logits, y = calibrated(20_000, seed=1)
+    overconfident = 3.0 * logits  # the same ranking, three times too sharp
+    before = expected_calibration_error(np.exp(log_softmax(overconfident, axis=1)), y)
+    temperature = fit_temperature(overconfident, y)
+    after = expected_calibration_error(apply_temperature(overconfident, temperature), y)
+    assert before > 0.1
+    assert temperature == pytest.approx(3.0, rel=0.1)
+    assert after < 0.02 < before
+
+
+def test_underconfident_probabilities_get_a_temperature_below_one():
+    logits, y = calibrated(5_000, seed=2)
+    assert fit_temperature(logits / 2.0, y) == pytest.approx(0.5, rel=0.1)
+
+
+def test_apply_temperature_takes_log_posteriors_or_logits():
+    logits, _ = calibrated(10, seed=3)
+    log_post = log_softmax(logits, axis=1)
+    np.testing.assert_allclose(apply_temperature(logits, 2.0), apply_temperature(log_post, 2.0))
+    np.testing.assert_allclose(apply_temperature(log_post, 1.0), np.exp(log_post))
+    scaled = apply_temperature(log_post, 1e3)
+    np.testing.assert_allclose(scaled.sum(axis=1), 1.0)
+    assert np.ptp(scaled, axis=1).max() < 0.01  # a very hot softmax is almost uniform
+    # A class with posterior 0 (log -inf) keeps probability 0.
+    assert apply_temperature(np.array([[0.0, -np.inf]]), 2.0).tolist() == [[1.0, 0.0]]
+
+
+def test_ece_agrees_with_torchmetrics_away_from_confidence_one():
+    logits, y = calibrated(2_000, scale=1.0, seed=4)
+    proba = np.exp(log_softmax(logits, axis=1))
+    assert proba.max() < 0.999
+    theirs = multiclass_calibration_error(torch.from_numpy(proba), torch.from_numpy(y),
+                                          num_classes=5, n_bins=15)
+    assert expected_calibration_error(proba, y, n_bins=15) == pytest.approx(float(theirs),
+                                                                            abs=1e-5)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: expected_calibration_error(np.ones((3, 2)) / 2, np.array([0, 1])),
+     "y_true must hold one class index per row"),
+    (lambda: expected_calibration_error(np.ones((2, 2)) / 2, np.array([0, 2])),
+     r"class indices 0..1"),
+    (lambda: reliability_curve(np.ones((2, 2)) / 2, np.array([0, 1]), n_bins=0),
+     "n_bins must be a whole number >= 1"),
+    (lambda: apply_temperature(np.zeros((2, 2)), 0.0), "temperature must be a finite number > 0"),
+    (lambda: fit_temperature(np.full((2, 2), np.nan), np.array([0, 1])), "contains NaN"),
+])
+def test_bad_inputs_are_clear_errors(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_reliability_diagram(tmp_path):
+    logits, y = calibrated(1_000, seed=5)
+    curves = {"before": reliability_curve(np.exp(log_softmax(3 * logits, axis=1)), y),
+              "after": reliability_curve(apply_temperature(3 * logits, 3.0), y)}
+    fig = plot_reliability_diagram(curves, path=tmp_path / "reliability.png")
+    assert isinstance(fig, Figure)
+    labels = [line.get_label() for line in fig.axes[0].get_lines()]
+    assert labels == ["calibrated", "before", "after"]
+    assert (tmp_path / "reliability.png").stat().st_size > 0
+    with pytest.raises(ValueError, match="curves is empty"):
+        plot_reliability_diagram({})

@@ -1,0 +1,64 @@
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.mixture import GaussianMixture
+
+from gae_helpers import mixture_cache
+from gae_helpers.mixture import ClassGaussianMixture
+from gae_helpers.mixture_cache import fit_or_load
+
+
+def data(seed=0):
+    rng = np.random.default_rng(seed)
+    X = np.vstack([rng.normal(c, 1.0, (120, 3)) for c in (-6, 0, 6)])
+    return X, np.repeat([0, 1, 2], 120)
+
+
+def test_a_cached_class_model_behaves_like_the_fitted_one(tmp_path, monkeypatch):
+    X, y = data()
+    probe, _ = data(seed=1)
+    est = ClassGaussianMixture(n_components=2, reject_quantile=0.05, random_state=0)
+    fitted = fit_or_load(est, X, y, cache_dir=tmp_path)
+    monkeypatch.setattr(ClassGaussianMixture, "fit", lambda *a: pytest.fail("fitted again"))
+    loaded = fit_or_load(est, X, y, cache_dir=tmp_path)
+    np.testing.assert_array_equal(loaded.predict_proba(probe), fitted.predict_proba(probe))
+    np.testing.assert_array_equal(loaded.thresholds_, fitted.thresholds_)
+    np.testing.assert_array_equal(loaded.sample(50, random_state=3)[0],
+                                  fitted.sample(50, random_state=3)[0])
+    assert loaded.converged_ == fitted.converged_ and loaded.get_params() == est.get_params()
+
+
+def test_other_data_or_settings_fit_anew(tmp_path):
+    X, y = data()
+    fit_or_load(GaussianMixture(2, random_state=0), X, cache_dir=tmp_path)
+    fit_or_load(GaussianMixture(3, random_state=0), X, cache_dir=tmp_path)
+    fit_or_load(GaussianMixture(2, random_state=0), X[:-1], cache_dir=tmp_path)
+    fit_or_load(GaussianMixture(2, random_state=1), X, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("gmm-*.npz"))) == 4
+    fit_or_load(GaussianMixture(2, random_state=None), X, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("gmm-*.npz"))) == 4  # an unseeded fit is not repeatable
+
+
+def test_a_broken_entry_warns_and_fits_again(tmp_path):
+    X, _ = data()
+    first = fit_or_load(GaussianMixture(2, random_state=0), X, cache_dir=tmp_path)
+    entry = next(tmp_path.glob("gmm-*.npz"))
+    entry.write_bytes(entry.read_bytes()[:100])
+    with pytest.warns(RuntimeWarning, match="broken GMM cache entry"):
+        again = fit_or_load(GaussianMixture(2, random_state=0), X, cache_dir=tmp_path)
+    np.testing.assert_array_equal(first.means_, again.means_)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit_or_load(GaussianMixture(2, random_state=0), X, cache_dir=tmp_path)
+
+
+def test_the_cache_never_unpickles(tmp_path, monkeypatch):
+    X, _ = data()
+    fit_or_load(GaussianMixture(2, random_state=0), X, cache_dir=tmp_path)
+    calls = []
+    real_load = np.load
+    monkeypatch.setattr(mixture_cache.np, "load",
+                        lambda *a, **k: calls.append(k) or real_load(*a, **k))
+    fit_or_load(GaussianMixture(2, random_state=0), X, cache_dir=tmp_path)
+    assert calls == [{"allow_pickle": False}]
