@@ -7,12 +7,13 @@ model, the data and the seed are arguments, nothing is global.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
 import torch
 from torch import nn
+from .config import PlainConfig
 from .device import resolve_device, resolve_precision
 from .progress import progress_bar
 
@@ -21,7 +22,7 @@ _DEFAULT_WIDTHS = {"conv": (32, 64), "dense": (512, 128)}
 
 
 @dataclass(frozen=True)
-class AutoencoderConfig:
+class AutoencoderConfig(PlainConfig):
     """What defines an autoencoder's shape.
 
     Parameters
@@ -73,18 +74,6 @@ class AutoencoderConfig:
                     f"A conv autoencoder with {len(self.widths)} layers needs image sides "
                     f"divisible by {factor}, got {height}x{width}: use architecture='dense' or "
                     f"fewer widths.")
-
-    def to_dict(self) -> dict:
-        """Plain types only, so a checkpoint loads with ``weights_only=True``."""
-        d = asdict(self)
-        d["image_shape"], d["widths"] = list(self.image_shape), list(self.widths)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "AutoencoderConfig":
-        return cls(architecture=d["architecture"], image_shape=tuple(d["image_shape"]),
-                   latent_dim=d["latent_dim"], widths=tuple(d["widths"]),
-                   batch_norm=bool(d.get("batch_norm", False)))
 
     def build(self, seed: int = 0) -> "Autoencoder":
         """A freshly initialised autoencoder of this shape (see :func:`build_autoencoder`)."""
@@ -165,10 +154,35 @@ def _memory_format(model):
     return torch.contiguous_format
 
 
+def random_shifts(batch: torch.Tensor, max_shift: int, generator: torch.Generator
+                  ) -> torch.Tensor:
+    """Each image moved by its own random whole-pixel offset in [-max_shift, max_shift] along
+    both axes, the uncovered border filled with 0 (a label-free augmentation).
+
+    Examples
+    --------
+    >>> image = torch.zeros(1, 1, 5, 5)
+    >>> image[0, 0, 2, 2] = 1
+    >>> moved = random_shifts(image, 2, torch.Generator().manual_seed(0))
+    >>> float(moved.sum()), moved.shape
+    (1.0, torch.Size([1, 1, 5, 5]))
+    """
+    if max_shift == 0:
+        return batch
+    n, _, height, width = batch.shape
+    offsets = torch.randint(-max_shift, max_shift + 1, (2, n), generator=generator)
+    padded = nn.functional.pad(batch, [max_shift] * 4)
+    rows = (torch.arange(height)[None, :] + max_shift - offsets[0][:, None]).to(batch.device)
+    cols = (torch.arange(width)[None, :] + max_shift - offsets[1][:, None]).to(batch.device)
+    index = torch.arange(n, device=batch.device)[:, None, None, None]
+    channel = torch.arange(batch.shape[1], device=batch.device)[None, :, None, None]
+    return padded[index, channel, rows[:, None, :, None], cols[:, None, None, :]]
+
+
 def train_autoencoder(model: Autoencoder, images: torch.Tensor, *, epochs: int,
                       batch_size: int = 128, learning_rate: float = 1e-3, seed: int = 0,
                       device="auto", precision: str = "auto", progress: bool = True,
-                      on_epoch_end=None) -> list:
+                      on_epoch_end=None, shift: int = 0) -> list:
     """Train on images alone (no labels) and return the mean loss of each epoch.
 
     Section "Autoencoder". Adam on binary cross-entropy between the image and
@@ -195,43 +209,68 @@ def train_autoencoder(model: Autoencoder, images: torch.Tensor, *, epochs: int,
     on_epoch_end : callable, optional
         Called as ``on_epoch_end(model, epoch, loss)`` after each epoch (epochs
         count from 1), e.g. to evaluate or plot along the way.
+    shift : int
+        Label-free augmentation: each training image is moved by a random offset of up
+        to ``shift`` pixels per axis (:func:`random_shifts`) before it is encoded and
+        rebuilt; 0 trains on the images as they are.
 
     Returns
     -------
     list of float
         Mean training loss per epoch.
     """
+    loss_fn = nn.BCEWithLogitsLoss()
+    return minibatch_training(
+        model, images, forward=lambda m, batch: m(batch),
+        loss=lambda logits, batch: loss_fn(logits.float(), batch), epochs=epochs,
+        batch_size=batch_size, learning_rate=learning_rate, seed=seed, device=device,
+        precision=precision, progress=progress, description="training autoencoder",
+        on_epoch_end=on_epoch_end, shift=shift)
+
+
+def minibatch_training(model, images, *, forward, loss, epochs: int, batch_size: int,
+                       learning_rate: float, seed: int, device, precision: str, progress: bool,
+                       description: str, on_epoch_end=None, shift: int = 0,
+                       scale: float = 1.0) -> list:
+    """The training loop the autoencoder and the VAE share (section "Autoencoder").
+
+    Adam over shuffled minibatches of in-memory tensors (order seeded by ``seed``),
+    channels_last for conv layers, ``forward(model, batch)`` under bfloat16 autocast where
+    :func:`resolve_precision` says so, ``loss(output, batch)`` in float32. Returns the mean of
+    ``loss * scale`` per epoch and leaves the model in eval mode on the CPU.
+    """
     _check_whole(epochs, "epochs")
     _check_whole(batch_size, "batch_size")
     if not learning_rate > 0:
         raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}.")
+    if isinstance(shift, bool) or int(shift) != shift or shift < 0:
+        raise ValueError(f"shift must be a whole number of pixels >= 0, got {shift!r}.")
     images = _check_images(images, model.config)
     device = resolve_device(device)
     dtype = resolve_precision(precision, device)
     fmt = _memory_format(model)
     model.to(device=device, memory_format=fmt).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
-    loss_fn = nn.BCEWithLogitsLoss()
     data = images.to(device)
     generator = torch.Generator().manual_seed(int(seed))
     n = len(data)
     history = []
-    bar = progress_bar(epochs * ((n + batch_size - 1) // batch_size), "training autoencoder",
-                       progress)
+    bar = progress_bar(epochs * ((n + batch_size - 1) // batch_size), description, progress)
     for _ in range(epochs):
         order = torch.randperm(n, generator=generator).to(device)
         total = 0.0
         for start in range(0, n, batch_size):
-            batch = data[order[start:start + batch_size]].contiguous(memory_format=fmt)
+            batch = random_shifts(data[order[start:start + batch_size]], int(shift), generator)
+            batch = batch.contiguous(memory_format=fmt)
             optimizer.zero_grad(set_to_none=True)
             with torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32):
-                logits = model(batch)
-            loss = loss_fn(logits.float(), batch)
-            loss.backward()
+                output = forward(model, batch)
+            value = loss(output, batch)
+            value.backward()
             optimizer.step()
-            total += loss.item() * len(batch)
+            total += value.item() * scale * len(batch)
             bar.update(1)
-            bar.set_postfix(loss=f"{loss.item():.4f}", refresh=False)
+            bar.set_postfix(loss=f"{value.item() * scale:.4f}", refresh=False)
         history.append(total / n)
         if on_epoch_end is not None:
             on_epoch_end(model, len(history), history[-1])
@@ -246,12 +285,13 @@ def _check_whole(value, name):
         raise ValueError(f"{name} must be a whole number >= 1, got {value!r}.")
 
 
-def _check_images(images, config):
-    images = torch.as_tensor(images, dtype=torch.float32)
+def _check_images(images, config, model_name="an autoencoder"):
+    images = torch.as_tensor(images if torch.is_tensor(images) else np.asarray(images),
+                             dtype=torch.float32)
     if images.ndim == 3:
         images = images.unsqueeze(1)
     if tuple(images.shape[1:]) != tuple(config.image_shape):
-        raise ValueError(f"Images of shape {tuple(images.shape[1:])} do not fit an autoencoder "
+        raise ValueError(f"Images of shape {tuple(images.shape[1:])} do not fit {model_name} "
                          f"built for {tuple(config.image_shape)}.")
     if not torch.isfinite(images).all():
         raise ValueError("Images contain NaN or infinite values.")
@@ -297,7 +337,8 @@ def _batched(module, inputs, batch_size, device, model):
 def train_or_load_autoencoder(images, config: AutoencoderConfig, *, epochs: int,
                               batch_size: int = 128, learning_rate: float = 1e-3, seed: int = 0,
                               device="auto", precision: str = "auto", cache_dir=None,
-                              use_cache: bool = True, progress: bool = True, pretrained=None):
+                              use_cache: bool = True, progress: bool = True, pretrained=None,
+                              shift: int = 0):
     """Train an autoencoder on ``images``, or load the one trained before with the same settings.
 
     Section "Autoencoder". The cache (:func:`gae_helpers.checkpoint.train_or_load`) is keyed
@@ -322,7 +363,7 @@ def train_or_load_autoencoder(images, config: AutoencoderConfig, *, epochs: int,
 
     images = _check_images(images, config)
     settings = {"epochs": int(epochs), "batch_size": int(batch_size),
-                "learning_rate": float(learning_rate)}
+                "learning_rate": float(learning_rate), "shift": int(shift)}
     return train_or_load(
         config, lambda model: train_autoencoder(
             model, images, **settings, seed=seed, device=device, precision=precision,

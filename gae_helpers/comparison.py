@@ -39,7 +39,8 @@ def verdict(models: dict, samples: dict) -> str:
     >>> samples = {name: dict(row) for name in SAMPLERS}
     >>> samples["vae_prior"]["frechet_distance"] = 4.0
     >>> print(verdict(models, samples).splitlines()[0])
-    The claim held on this run: the autoencoder with class GMMs samples closer to the real test images than the VAE's N(0, I) prior (Fréchet distance 2.00 against 4.00, ratio 0.50).
+    The claim held on this run: the autoencoder with class GMMs samples closer to the real
+    test images than the VAE's N(0, I) prior (Fréchet distance 2.00 against 4.00, ratio 0.50).
     """
     fd = {name: samples[name]["frechet_distance"] for name in SAMPLERS}
     held = fd["ae_class_gmms"] < fd["vae_prior"]

@@ -38,6 +38,8 @@ import traceback
 import numpy as np
 import torch
 
+from .plots import as_gray_images
+
 __all__ = ["SamplerExplorer", "MorphExplorer", "StylesExplorer", "DrawExplorer",
            "sample_with_temperature", "component_covariances", "principal_axis",
            "prepare_drawing", "measure_latency"]
@@ -229,18 +231,6 @@ def _tile(images, ncols, pad=1, gap=0):
     return grid
 
 
-def _gray(images):
-    """Images as a float32 array ``(n, h, w)`` (the first channel) or ``(n, h, w, 3)``."""
-    if hasattr(images, "detach"):
-        images = images.detach().cpu().numpy()
-    images = np.asarray(images, dtype=np.float32)
-    if images.ndim == 4:
-        images = images[:, 0] if images.shape[1] == 1 else images.transpose(0, 2, 3, 1)
-    if images.ndim == 2:
-        images = images[None]
-    return np.clip(images, 0, 1)
-
-
 class _ImagePanel:
     """An image axes drawn once; :meth:`set` swaps its pixels and title."""
 
@@ -337,7 +327,7 @@ class _Explorer:
         """Decoded images as float32 ``(n, h, w)`` in [0, 1] (first channel)."""
         codes = np.atleast_2d(np.asarray(codes, dtype=np.float64))
         with _one_torch_thread():
-            return _gray(self._decode_fn(codes))
+            return as_gray_images(self._decode_fn(codes))
 
     def _judge(self, images):
         """The judge's probabilities ``(n, n_classes)`` for images ``(n, h, w)``, or None."""
@@ -867,7 +857,7 @@ class DrawExplorer(_Explorer):
         c.line_join = "round"
 
     def _put_example(self, example):
-        image = _gray(example)[0]
+        image = as_gray_images(example)[0]
         big = torch.nn.functional.interpolate(torch.from_numpy(image)[None, None],
                                               size=(self.pad_size, self.pad_size),
                                               mode="bilinear", align_corners=False)[0, 0]
@@ -932,9 +922,9 @@ class DrawExplorer(_Explorer):
         proba = self.gmm.predict_proba(code)[0]
         rejected = bool(self.gmm.reject(code)[0]) if self._rejecting else None
         best = int(np.argmax(proba))
-        judge = self._judge(_gray(image))
+        judge = self._judge(as_gray_images(image))
         self.result = {
-            "image": _gray(image)[0], "code": code[0], "proba": proba, "rejected": rejected,
+            "image": as_gray_images(image)[0], "code": code[0], "proba": proba, "rejected": rejected,
             "label": "none" if rejected else self.class_names[best],
             "judge": None if judge is None else (self.class_names[int(judge[0].argmax())],
                                                  float(judge[0].max())),

@@ -74,7 +74,7 @@ def frechet_distance(features_a, features_b) -> float:
     return float(metric.compute())
 
 
-def judge_frechet_distance(judge_model, images_a, images_b) -> float:
+def judge_frechet_distance(judge_model, images_a, images_b, device="auto") -> float:
     """Fréchet distance between two sets of images in the judge's feature space.
 
     Section "Fréchet distance": e.g. decoded samples against test images.
@@ -85,12 +85,12 @@ def judge_frechet_distance(judge_model, images_a, images_b) -> float:
     images_a, images_b : torch.Tensor
         Images in [0, 1] of the judge's ``image_shape``, at least two each.
     """
-    return frechet_distance(judge_module.features(judge_model, images_a),
-                            judge_module.features(judge_model, images_b))
+    return frechet_distance(judge_module.features(judge_model, images_a, device=device),
+                            judge_module.features(judge_model, images_b, device=device))
 
 
 def per_class_frechet(judge_model, images, labels, reference_images,
-                      reference_labels) -> dict:
+                      reference_labels, device="auto") -> dict:
     """Fréchet distance per class between images and reference images of that class.
 
     Section "Fréchet distance": how far each class's samples are from its real images.
@@ -109,8 +109,8 @@ def per_class_frechet(judge_model, images, labels, reference_images,
         One entry per class present in either set; each class needs at least two images in
         both sets.
     """
-    feats = judge_module.features(judge_model, images)
-    ref = judge_module.features(judge_model, reference_images)
+    feats = judge_module.features(judge_model, images, device=device)
+    ref = judge_module.features(judge_model, reference_images, device=device)
     labels, reference_labels = np.asarray(labels), np.asarray(reference_labels)
     for name, lab, f in (("labels", labels, feats), ("reference_labels", reference_labels, ref)):
         if lab.shape != (len(f),):

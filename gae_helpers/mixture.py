@@ -37,6 +37,9 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
         Added to the covariances' diagonals.
     max_iter, n_init : int
         EM iterations and restarts of each mixture.
+    init_params : {"kmeans", "k-means++", "random", "random_from_data"}, default="kmeans"
+        How each mixture's EM starts (scikit-learn's option); ``"k-means++"`` skips the full
+        k-means run and is cheaper.
     priors : {"empirical", "uniform"} or array-like, default="empirical"
         Class priors p(class): the training frequencies, equal weights, or
         explicit values in the order of ``classes_`` (normalised to sum to 1).
@@ -87,13 +90,15 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, n_components=6, covariance_type="full", reg_covar=1e-6, max_iter=100,
-                 n_init=1, priors="empirical", reject_quantile=None, reject_label=-1,
+                 n_init=1, init_params="kmeans", priors="empirical", reject_quantile=None,
+                 reject_label=-1,
                  temperature=1.0, random_state=None):
         self.n_components = n_components
         self.covariance_type = covariance_type
         self.reg_covar = reg_covar
         self.max_iter = max_iter
         self.n_init = n_init
+        self.init_params = init_params
         self.priors = priors
         self.reject_quantile = reject_quantile
         self.reject_label = reject_label
@@ -125,7 +130,8 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
         self.gmms_ = [
             GaussianMixture(n_components=self.n_components, covariance_type=self.covariance_type,
                             reg_covar=self.reg_covar, max_iter=self.max_iter, n_init=self.n_init,
-                            random_state=seed).fit(X[y_index == k])
+                            init_params=self.init_params, random_state=seed
+                            ).fit(X[y_index == k])
             for k in range(len(self.classes_))
         ]
         self.n_iter_ = np.array([gmm.n_iter_ for gmm in self.gmms_])

@@ -20,7 +20,6 @@ from sklearn.base import clone
 from sklearn.mixture import GaussianMixture
 
 from .checkpoint import resolve_cache_dir
-from .mixture import ClassGaussianMixture
 from .storage import atomic_path
 
 FORMAT = "gae-gmm/1"

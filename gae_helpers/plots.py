@@ -17,6 +17,19 @@ from .storage import atomic_path
 _PAD = 2
 
 
+def as_gray_images(images) -> np.ndarray:
+    """Images (a tensor or array) as float32 in [0, 1]: ``(n, h, w)`` for one channel (the
+    first), ``(n, h, w, 3)`` for colour; a single image gets a leading axis."""
+    if hasattr(images, "detach"):
+        images = images.detach().cpu().numpy()
+    images = np.asarray(images, dtype=np.float32)
+    if images.ndim == 4:
+        images = images[:, 0] if images.shape[1] == 1 else images.transpose(0, 2, 3, 1)
+    if images.ndim == 2:
+        images = images[None]
+    return np.clip(images, 0, 1)
+
+
 def save_figure(fig: Figure, path) -> None:
     """Save ``fig`` as a PNG at ``path`` atomically."""
     with atomic_path(path) as tmp:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from .plots import save_figure
+from .plots import as_gray_images, save_figure
 
 PROJECTIONS = ("pca", "tsne")
 
@@ -43,15 +43,6 @@ def _class_index(labels, classes):
         raise ValueError(f"Labels {unknown.tolist()[:5]} are not among the classes "
                          f"{np.asarray(classes).tolist()}.")
     return index
-
-
-def _images(decoded):
-    if hasattr(decoded, "detach"):
-        decoded = decoded.detach().cpu().numpy()
-    decoded = np.asarray(decoded, dtype=np.float32)
-    if decoded.ndim == 4:
-        decoded = decoded[:, 0]
-    return np.clip(decoded, 0, 1)
 
 
 def plot_latent_plane(codes, labels, gmm, decode, class_names, grid_size: int = 15,
@@ -135,7 +126,7 @@ def plot_latent_plane(codes, labels, gmm, decode, class_names, grid_size: int = 
     xs = low[0] + centres * (high[0] - low[0])
     ys = high[1] - centres * (high[1] - low[1])
     grid_codes = np.array([[x, y] for y in ys for x in xs])
-    images = _images(decode(grid_codes))
+    images = as_gray_images(decode(grid_codes))
     h, w = images.shape[1:3]
     # a one-pixel grey line after each image keeps neighbours apart
     cells = np.full((grid_size, grid_size, h + 1, w + 1), 0.35, dtype=np.float32)

@@ -25,10 +25,7 @@ from sklearn.utils import check_random_state
 from torch import nn
 from torch.nn import functional as F
 from . import autoencoder as _ae
-from .autoencoder import (AutoencoderConfig, _batched, _build, _check_images, _check_whole,
-                          _memory_format)
-from .device import resolve_device, resolve_precision
-from .progress import progress_bar
+from .autoencoder import (AutoencoderConfig, _batched, _build, _check_images, _check_whole)
 
 __all__ = ["VAEConfig", "VAE", "train_vae", "loss_terms", "encode_mean", "decode",
            "reconstruct", "sample_prior", "train_or_load_vae"]
@@ -219,22 +216,12 @@ def train_vae(model: VAE, images: torch.Tensor, *, epochs: int, batch_size: int 
     Parameters
     ----------
     model : VAE
-    images : torch.Tensor
-        Float images in [0, 1], shape ``(n, channels, height, width)``.
-    epochs : int
-        Passes over the images, at least 1.
-    batch_size, learning_rate : int, float
+    images, epochs, batch_size, learning_rate, device, precision, progress, on_epoch_end
+        As for :func:`~gae_helpers.autoencoder.train_autoencoder`.
     seed : int
         Seeds the minibatch order (as for the autoencoder) and, through a
         generator of its own, the reparameterisation noise. The weights are
         seeded by :meth:`VAEConfig.build`.
-    device : str
-        ``"auto"``, ``"cpu"``, ``"cuda"``, ...
-    precision : {"auto", "float32", "bfloat16"}
-    progress : bool
-        Show a tqdm bar with the running loss.
-    on_epoch_end : callable, optional
-        Called as ``on_epoch_end(model, epoch, loss)`` after each epoch.
 
     Returns
     -------
@@ -252,48 +239,20 @@ def train_vae(model: VAE, images: torch.Tensor, *, epochs: int, batch_size: int 
     >>> len(history), history[-1] < history[0]
     (3, True)
     """
-    _check_whole(epochs, "epochs")
-    _check_whole(batch_size, "batch_size")
-    if not learning_rate > 0:
-        raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}.")
-    images = _check_images(images, model.config)
-    device = resolve_device(device)
-    dtype = resolve_precision(precision, device)
-    fmt = _memory_format(model)
     beta = float(model.config.beta)
-    pixels = int(np.prod(model.config.image_shape))
-    model.to(device=device, memory_format=fmt).train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
-    data = images.to(device)
-    order_generator = torch.Generator().manual_seed(int(seed))
-    noise_generator = torch.Generator().manual_seed(_noise_seed(seed))
-    n = len(data)
-    history = []
-    # Passing disable only when off lets TQDM_DISABLE=1 silence headless runs.
-    bar = progress_bar(epochs * ((n + batch_size - 1) // batch_size), "training VAE", progress)
-    for _ in range(epochs):
-        order = torch.randperm(n, generator=order_generator).to(device)
-        total = 0.0
-        for start in range(0, n, batch_size):
-            batch = data[order[start:start + batch_size]].contiguous(memory_format=fmt)
-            optimizer.zero_grad(set_to_none=True)
-            with torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32):
-                logits, mu, logvar = model(batch, sample=True, generator=noise_generator)
-            reconstruction, kl = loss_terms(logits, batch, mu, logvar)
-            loss = reconstruction + beta * kl
-            loss.backward()
-            optimizer.step()
-            value = loss.item() / pixels
-            total += value * len(batch)
-            bar.update(1)
-            bar.set_postfix(loss=f"{value:.4f}", refresh=False)
-        history.append(total / n)
-        if on_epoch_end is not None:
-            on_epoch_end(model, len(history), history[-1])
-            model.train()
-    bar.close()
-    model.to(device="cpu", memory_format=torch.contiguous_format).eval()
-    return history
+    noise = torch.Generator().manual_seed(_noise_seed(seed))
+
+    def vae_loss(output, batch):
+        logits, mu, logvar = output
+        reconstruction, kl = loss_terms(logits, batch, mu, logvar)
+        return reconstruction + beta * kl
+
+    return _ae.minibatch_training(
+        model, images, forward=lambda m, batch: m(batch, sample=True, generator=noise),
+        loss=vae_loss, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
+        seed=seed, device=device, precision=precision, progress=progress,
+        description="training VAE", on_epoch_end=on_epoch_end,
+        scale=1.0 / int(np.prod(model.config.image_shape)))
 
 
 def _noise_seed(seed) -> int:

@@ -144,7 +144,7 @@ display(plots.plot_image_rows([data.x_test[:12], reconstructions[:12]], ["origin
 # %%
 gmm = fit_or_load(ClassGaussianMixture(
     n_components=n_components, covariance_type=covariance_type, reg_covar=reg_covar,
-    reject_quantile=reject_quantile, random_state=seed), z_train, fit.y_train, cache_dir)
+    random_state=seed), z_train, fit.y_train, cache_dir)
 print(f"{len(gmm.classes_)} class GMMs with {n_components} {covariance_type}-covariance "
       f"components each on {z_train.shape[1]}-d codes; all converged: {gmm.converged_}")
 class_samples = sampling.decoded_class_samples(autoencoder, gmm, samples_per_class, seed=seed,
@@ -174,7 +174,8 @@ judged = judge.train_or_load_judge(
     pretrained=pretrained_file(pretrained_dir, "judge"))
 judge_model = judged.model
 run.record_training("judge", judged)
-run.metrics["judge_accuracy_test"] = judge.accuracy(judge_model, data.x_test, data.y_test)
+run.metrics["judge_accuracy_test"] = judge.accuracy(judge_model, data.x_test, data.y_test,
+                                                    device=device)
 print(f"judge test accuracy: {run.metrics['judge_accuracy_test']:.4f}")
 
 # %%
@@ -188,7 +189,7 @@ generated = sampling.generate(autoencoder, {
 }, device=device)
 generated["reconstructions"] = sampling.Generated(reconstructions, data.y_test)
 run.metrics["samples"] = sample_quality.score_samplers(judge_model, generated, data.x_test,
-                                                      data.y_test, per_class=True)
+                                                      data.y_test, per_class=True, device=device)
 run.metrics["test_loglik_per_class_gmms"] = float(gmm.score_samples(z_test).mean())
 run.metrics["test_loglik_single_gmm"] = float(pooled.score_samples(z_test).mean())
 show_table(sample_quality.summary_rows(run.metrics["samples"]), index_name="sampler", digits=3)
@@ -266,10 +267,12 @@ display(plots.plot_image_grid(
 # Is a probability of 0.9 right 90% of the time? The expected calibration error (ECE) averages
 # the gap between confidence and accuracy over confidence bins. Likelihood ratios of
 # high-dimensional densities tend to be overconfident; one temperature, fitted on the held-out
-# codes, softens (or sharpens) every posterior at once without changing any decision.
+# codes, softens (or sharpens) every posterior at once without changing any decision. The same
+# held-out codes set each class's likelihood threshold for "none" (the `reject_quantile` of
+# its held-out log-likelihoods), which the morphs and the explorers below use.
 
 # %%
-gmm.calibrate(z_held_out, held_out.y_test)
+gmm.set_params(reject_quantile=reject_quantile).calibrate(z_held_out, held_out.y_test)
 proba_test_calibrated = gmm.predict_proba(z_test)
 run.metrics["temperature"] = gmm.temperature_
 run.metrics["ece_test"] = calibration.expected_calibration_error(proba_test, data.y_test)
@@ -406,7 +409,7 @@ print(f"reconstruction error per pixel: {run.metrics['reconstruction_mse_test']:
 
 # %%
 decode_codes = lambda codes: decode(autoencoder, codes, device=device)  # noqa: E731
-judge_verdict = lambda images: judge.predict_proba(judge_model, images)  # noqa: E731
+judge_verdict = lambda images: judge.predict_proba(judge_model, images, device=device)  # noqa: E731
 start_class, end_class = interpolation_pairs[0]
 display(explore.SamplerExplorer(decode_codes, gmm, names, judge_proba=judge_verdict, seed=seed))
 display(explore.MorphExplorer(decode_codes, gmm, names, start=start_class, end=end_class,
@@ -418,8 +421,7 @@ display(explore.DrawExplorer(decode_codes, gmm, names,
 
 # %%
 if latent_dim == 2:
-    display(plots_latent.plot_latent_plane(z_train, fit.y_train, gmm,
-                                           lambda z: decode(autoencoder, z), names,
+    display(plots_latent.plot_latent_plane(z_train, fit.y_train, gmm, decode_codes, names,
                                            path=run.figure_path("latent_plane")))
 else:
     print(f"latent_dim is {latent_dim}: rerun with -p latent_dim 2 to map the latent plane")

@@ -159,7 +159,8 @@ judged = judge.train_or_load_judge(
     pretrained=pretrained_file(pretrained_dir, "judge"))
 judge_model = judged.model
 run.record_training("judge", judged)
-run.metrics["judge_accuracy_test"] = judge.accuracy(judge_model, data.x_test, data.y_test)
+run.metrics["judge_accuracy_test"] = judge.accuracy(judge_model, data.x_test, data.y_test,
+                                                    device=device)
 print(f"judge test accuracy: {run.metrics['judge_accuracy_test']:.4f}")
 
 # %%
@@ -179,7 +180,7 @@ generated = {
     "vae_reconstructions": sampling.Generated(rebuilt["vae"], data.y_test),
 }
 run.metrics["samples"] = sample_quality.score_samplers(judge_model, generated, data.x_test,
-                                                       data.y_test)
+                                                       data.y_test, device=device)
 show_table(sample_quality.summary_rows(run.metrics["samples"]), index_name="sampler", digits=3)
 display(plots.plot_image_rows(
     [generated[name].images[:samples_per_row] for name in generated], list(generated),
@@ -207,7 +208,7 @@ box = {name: geometry.uniform_box_evidence(class_gmms[name], z_train, z_test, n_
 box_images = {f"{name}_uniform_box": sampling.generate(model, {
     "box": sampling.from_uniform_box(codes[name][0], n_generated, seed)}, device)["box"]
     for name, model in (("ae", autoencoder), ("vae", variational))}
-box_scores = sample_quality.score_samplers(judge_model, box_images, data.x_test)
+box_scores = sample_quality.score_samplers(judge_model, box_images, data.x_test, device=device)
 for name in box:
     box[name].update(box_scores[f"{name}_uniform_box"])
 run.metrics["uniform_box"] = box

@@ -31,7 +31,8 @@ from gae_helpers.mixture import ClassGaussianMixture
 from gae_helpers.storage import atomic_path
 
 FIELDS = ["dataset", "architecture", "widths", "latent_dim", "epochs", "batch_size",
-          "learning_rate", "n_components", "covariance_type", "reg_covar", "val_accuracy",
+          "learning_rate", "n_components", "covariance_type", "reg_covar", "init_params",
+          "max_iter", "val_accuracy",
           "train_seconds", "gmm_seconds", "command"]
 
 
@@ -43,6 +44,8 @@ def main(argv=None):
     parser.add_argument("--widths", type=int, nargs="+", default=None)
     parser.add_argument("--latent-dim", type=int, default=32)
     parser.add_argument("--batch-norm", action="store_true")
+    parser.add_argument("--shift", type=int, default=0,
+                        help="label-free augmentation: random shifts of up to this many pixels")
     parser.add_argument("--precision", default="auto", choices=["auto", "float32", "bfloat16"])
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--eval-epochs", type=int, nargs="+", default=None,
@@ -52,6 +55,9 @@ def main(argv=None):
     parser.add_argument("--components", type=int, nargs="+", default=[6])
     parser.add_argument("--covariance", nargs="+", default=["full"])
     parser.add_argument("--reg-covar", type=float, nargs="+", default=[1e-6])
+    parser.add_argument("--init-params", nargs="+", default=["kmeans"],
+                        help="EM initialisation of the GMMs: kmeans, k-means++, ...")
+    parser.add_argument("--max-iter", type=int, nargs="+", default=[100])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="runs/search.csv", help="CSV the rows are appended to")
     parser.add_argument("--checkpoint", default=None,
@@ -82,18 +88,23 @@ def main(argv=None):
             return
         t0 = time.perf_counter()
         z_train, z_val = encode(model, data.x_train), encode(model, data.x_test)
-        for cov, k, reg in itertools.product(args.covariance, args.components, args.reg_covar):
+        for cov, k, reg, init, iters in itertools.product(args.covariance, args.components,
+                                                          args.reg_covar, args.init_params,
+                                                          args.max_iter):
             t1 = time.perf_counter()
             gmm = ClassGaussianMixture(n_components=k, covariance_type=cov, reg_covar=reg,
+                                       init_params=init, max_iter=iters,
                                        random_state=args.seed).fit(z_train, data.y_train)
             accuracy = gmm.score(z_val, data.y_test)
             row = {"dataset": args.dataset,
                    "architecture": args.architecture + ("+bn" if args.batch_norm else "")
+                   + (f"+shift{args.shift}" if args.shift else "")
                    + ("" if args.precision == "auto" else f" ({args.precision})"),
                    "widths": "-".join(map(str, config.widths)), "latent_dim": args.latent_dim,
                    "epochs": epoch, "batch_size": args.batch_size,
                    "learning_rate": args.learning_rate, "n_components": k,
-                   "covariance_type": cov, "reg_covar": reg, "val_accuracy": round(accuracy, 4),
+                   "covariance_type": cov, "reg_covar": reg, "init_params": init,
+                   "max_iter": iters, "val_accuracy": round(accuracy, 4),
                    "train_seconds": ("cached" if started is None
                                      else round(t0 - started - evaluating[0], 1)),
                    "gmm_seconds": round(time.perf_counter() - t1, 1), "command": command}
@@ -102,7 +113,7 @@ def main(argv=None):
         evaluating[0] += time.perf_counter() - t0
 
     settings = dict(epochs=args.epochs, batch_size=args.batch_size,
-                    learning_rate=args.learning_rate)
+                    learning_rate=args.learning_rate, shift=args.shift)
     training = dict(**settings, seed=args.seed, precision=args.precision)
     cached = Path(args.checkpoint) if args.checkpoint else cache_path(
         config, data=(data.x_train,), settings=settings, seed=args.seed,

@@ -16,6 +16,7 @@ from pathlib import Path
 from gae_helpers.report import load_metrics
 
 WALKTHROUGHS = {"MNIST": "mnist", "Fashion-MNIST": "fashion-mnist"}
+TRAINED_AS = {"ae": "autoencoder", "vae": "vae"}
 VERSUS = {"MNIST": "gae-vs-vae-mnist", "Fashion-MNIST": "gae-vs-vae-fashion-mnist"}
 
 
@@ -50,7 +51,8 @@ def walkthrough_tables(root: Path) -> str:
             ["seconds_total (fresh cache)", *(f"{m['seconds_total']:.0f}" for m in runs.values())],
         ])]
     rows = [
-        ("reconstruction error on test (MSE per pixel)", lambda m: fmt(m["reconstruction_mse_test"])),
+        ("reconstruction error on test (MSE per pixel)",
+         lambda m: fmt(m["reconstruction_mse_test"])),
         ("judge's own test accuracy", lambda m: fmt(m["judge_accuracy_test"])),
     ]
     for sampler in ("class_gmms", "single_gmm", "uniform_box", "reconstructions"):
@@ -95,7 +97,7 @@ def versus_tables(root: Path) -> str:
         for model in ("ae", "vae"):
             rows.append([name, model, fmt(m["models"][model]["accuracy_test"]),
                          fmt(m["models"][model]["reconstruction_mse_test"]),
-                         f"{m['seconds_training'][{'ae': 'autoencoder', 'vae': 'vae'}[model]]:.0f}"])
+                         f"{m['seconds_training'][TRAINED_AS[model]]:.0f}"])
     out = [table(["dataset", "model", "class-GMM test accuracy", "reconstruction MSE",
                   "training s"], rows), ""]
     samplers = ["ae_class_gmms", "ae_single_gmm", "vae_prior", "vae_class_gmms", "vae_single_gmm",

@@ -118,7 +118,8 @@ def test_too_many_components_for_a_class_is_a_clear_error():
 def test_nan_in_codes_is_a_clear_error():
     X, y = blobs()
     X[3, 1] = np.nan
-    with pytest.raises(ValueError, match=r"codes contain NaN or infinite values in 1 rows \(first: \[3\]\)"):
+    with pytest.raises(ValueError,
+                       match=r"codes contain NaN or infinite values in 1 rows \(first: \[3\]\)"):
         ClassGaussianMixture(n_components=1).fit(X, y)
     fitted = ClassGaussianMixture(n_components=1).fit(np.nan_to_num(X), y)
     with pytest.raises(ValueError, match="retrain it"):
