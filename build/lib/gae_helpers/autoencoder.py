@@ -1,0 +1,372 @@
+"""The autoencoder: architectures, training, encoding and decoding (section "Autoencoder").
+
+Training never sees labels: :func:`train_autoencoder` takes images only. The
+functions are pure in the style of pytorch/examples' ``mnist/main.py``: the
+model, the data and the seed are arguments, nothing is global.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+import torch
+from torch import nn
+from .config import PlainConfig
+from .device import resolve_device, resolve_precision
+from .progress import progress_bar
+
+ARCHITECTURES = ("conv", "dense")
+_DEFAULT_WIDTHS = {"conv": (32, 64), "dense": (512, 128)}
+
+
+@dataclass(frozen=True)
+class AutoencoderConfig(PlainConfig):
+    """What defines an autoencoder's shape.
+
+    Parameters
+    ----------
+    architecture : {"conv", "dense"}
+        ``conv``: strided convolutions, then a dense layer to the latent code
+        (the post's "convolution layers, dense layers"); ``dense``: fully
+        connected layers only.
+    image_shape : tuple of int
+        ``(channels, height, width)``. ``conv`` needs height and width divisible
+        by 2 ** len(widths) (28x28 and 8x8 both work with two layers).
+    latent_dim : int
+        Size of the latent code, at least 1.
+    widths : tuple of int, optional
+        Channels per conv layer, or units per hidden dense layer.
+    batch_norm : bool
+        Batch normalisation after each hidden conv layer (``conv`` only).
+    """
+
+    KIND: ClassVar[str] = "autoencoder"
+
+    architecture: str = "conv"
+    image_shape: tuple = (1, 28, 28)
+    latent_dim: int = 16
+    widths: tuple = field(default=None)
+    batch_norm: bool = False
+
+    def __post_init__(self):
+        if self.architecture not in ARCHITECTURES:
+            raise ValueError(f"Unknown architecture {self.architecture!r}: choose one of "
+                             f"{', '.join(ARCHITECTURES)}.")
+        if isinstance(self.latent_dim, bool) or int(self.latent_dim) != self.latent_dim \
+                or self.latent_dim < 1:
+            raise ValueError(f"latent_dim must be a whole number >= 1, got {self.latent_dim!r}.")
+        object.__setattr__(self, "latent_dim", int(self.latent_dim))
+        object.__setattr__(self, "image_shape", tuple(int(s) for s in self.image_shape))
+        if len(self.image_shape) != 3:
+            raise ValueError(f"image_shape must be (channels, height, width), got "
+                             f"{self.image_shape}.")
+        widths = _DEFAULT_WIDTHS[self.architecture] if self.widths is None else self.widths
+        object.__setattr__(self, "widths", tuple(int(w) for w in widths))
+        if not self.widths or min(self.widths) < 1:
+            raise ValueError(f"widths must be positive whole numbers, got {self.widths}.")
+        if self.architecture == "conv":
+            factor = 2 ** len(self.widths)
+            _, height, width = self.image_shape
+            if height % factor or width % factor:
+                raise ValueError(
+                    f"A conv autoencoder with {len(self.widths)} layers needs image sides "
+                    f"divisible by {factor}, got {height}x{width}: use architecture='dense' or "
+                    f"fewer widths.")
+
+    def build(self, seed: int = 0) -> "Autoencoder":
+        """A freshly initialised autoencoder of this shape (see :func:`build_autoencoder`)."""
+        return build_autoencoder(self, seed)
+
+
+class Autoencoder(nn.Module):
+    """An encoder to ``latent_dim`` codes and a decoder back to pixel logits."""
+
+    def __init__(self, config: AutoencoderConfig):
+        super().__init__()
+        self.config = config
+        self.encoder, self.decoder = _build(config)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """Reconstruction logits; ``torch.sigmoid`` turns them into pixels."""
+        return self.decoder(self.encoder(images))
+
+
+def _build(config):
+    return _dense_layers(config) if config.architecture == "dense" else _conv_layers(config)
+
+
+def _dense_layers(config):
+    channels, height, width = config.image_shape
+    sizes = [channels * height * width, *config.widths]
+    enc, dec = [nn.Flatten()], []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        enc += [nn.Linear(n_in, n_out), nn.ReLU()]
+    enc.append(nn.Linear(sizes[-1], config.latent_dim))
+    back = [config.latent_dim, *reversed(sizes[1:])]
+    for n_in, n_out in zip(back[:-1], back[1:]):
+        dec += [nn.Linear(n_in, n_out), nn.ReLU()]
+    dec += [nn.Linear(sizes[1], sizes[0]), nn.Unflatten(1, (channels, height, width))]
+    return nn.Sequential(*enc), nn.Sequential(*dec)
+
+
+def _conv_layers(config):
+    channels, height, width = config.image_shape
+    widths, factor = config.widths, 2 ** len(config.widths)
+    small = (widths[-1], height // factor, width // factor)
+    enc, n_in = [], channels
+    def norm(n):
+        return [nn.BatchNorm2d(n)] if config.batch_norm else []
+
+    for n_out in widths:  # each 4x4 stride-2 convolution halves the sides
+        enc += [nn.Conv2d(n_in, n_out, 4, stride=2, padding=1), *norm(n_out), nn.ReLU()]
+        n_in = n_out
+    enc += [nn.Flatten(), nn.Linear(int(np.prod(small)), config.latent_dim)]
+    dec = [nn.Linear(config.latent_dim, int(np.prod(small))), nn.ReLU(), nn.Unflatten(1, small)]
+    back = [*reversed(widths), channels]
+    for i, (n_in, n_out) in enumerate(zip(back[:-1], back[1:])):
+        dec.append(nn.ConvTranspose2d(n_in, n_out, 4, stride=2, padding=1))
+        if i < len(back) - 2:
+            dec += [*norm(n_out), nn.ReLU()]
+    return nn.Sequential(*enc), nn.Sequential(*dec)
+
+
+def build_autoencoder(config: AutoencoderConfig, seed: int = 0) -> Autoencoder:
+    """A freshly initialised autoencoder; the same seed gives the same weights.
+
+    Examples
+    --------
+    >>> model = build_autoencoder(AutoencoderConfig("dense", (1, 8, 8), latent_dim=4))
+    >>> model(torch.zeros(2, 1, 8, 8)).shape
+    torch.Size([2, 1, 8, 8])
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = Autoencoder(config)
+    return model
+
+
+def _memory_format(model):
+    # channels_last speeds up the conv layers on CPU (measured by scripts/benchmark.py).
+    if model.config.architecture == "conv":
+        return torch.channels_last
+    return torch.contiguous_format
+
+
+def random_shifts(batch: torch.Tensor, max_shift: int, generator: torch.Generator
+                  ) -> torch.Tensor:
+    """Each image moved by its own random whole-pixel offset in [-max_shift, max_shift] along
+    both axes, the uncovered border filled with 0 (a label-free augmentation).
+
+    Examples
+    --------
+    >>> image = torch.zeros(1, 1, 5, 5)
+    >>> image[0, 0, 2, 2] = 1
+    >>> moved = random_shifts(image, 2, torch.Generator().manual_seed(0))
+    >>> float(moved.sum()), moved.shape
+    (1.0, torch.Size([1, 1, 5, 5]))
+    """
+    if max_shift == 0:
+        return batch
+    n, _, height, width = batch.shape
+    offsets = torch.randint(-max_shift, max_shift + 1, (2, n), generator=generator)
+    padded = nn.functional.pad(batch, [max_shift] * 4)
+    rows = (torch.arange(height)[None, :] + max_shift - offsets[0][:, None]).to(batch.device)
+    cols = (torch.arange(width)[None, :] + max_shift - offsets[1][:, None]).to(batch.device)
+    index = torch.arange(n, device=batch.device)[:, None, None, None]
+    channel = torch.arange(batch.shape[1], device=batch.device)[None, :, None, None]
+    return padded[index, channel, rows[:, None, :, None], cols[:, None, None, :]]
+
+
+def train_autoencoder(model: Autoencoder, images: torch.Tensor, *, epochs: int,
+                      batch_size: int = 128, learning_rate: float = 1e-3, seed: int = 0,
+                      device="auto", precision: str = "auto", progress: bool = True,
+                      on_epoch_end=None, shift: int = 0) -> list:
+    """Train on images alone (no labels) and return the mean loss of each epoch.
+
+    Section "Autoencoder". Adam on binary cross-entropy between the image and
+    its reconstruction, shuffled minibatches drawn from in-memory tensors with a
+    generator seeded by ``seed``. The model is left in eval mode on the CPU.
+
+    Parameters
+    ----------
+    model : Autoencoder
+    images : torch.Tensor
+        Float images in [0, 1], shape ``(n, channels, height, width)``.
+    epochs : int
+        Passes over the images, at least 1.
+    batch_size, learning_rate : int, float
+    seed : int
+        Seeds the minibatch order (the weights are seeded by :func:`build_autoencoder`).
+    device : str
+        ``"auto"``, ``"cpu"``, ``"cuda"``, ...
+    precision : {"auto", "float32", "bfloat16"}
+        Forward passes in bfloat16 autocast (weights and optimiser stay float32);
+        ``"auto"`` uses it where the hardware has it (see :func:`resolve_precision`).
+    progress : bool
+        Show a tqdm bar with the running loss.
+    on_epoch_end : callable, optional
+        Called as ``on_epoch_end(model, epoch, loss)`` after each epoch (epochs
+        count from 1), e.g. to evaluate or plot along the way.
+    shift : int
+        Label-free augmentation: each training image is moved by a random offset of up
+        to ``shift`` pixels per axis (:func:`random_shifts`) before it is encoded and
+        rebuilt; 0 trains on the images as they are.
+
+    Returns
+    -------
+    list of float
+        Mean training loss per epoch.
+    """
+    loss_fn = nn.BCEWithLogitsLoss()
+    return minibatch_training(
+        model, images, forward=lambda m, batch: m(batch),
+        loss=lambda logits, batch: loss_fn(logits.float(), batch), epochs=epochs,
+        batch_size=batch_size, learning_rate=learning_rate, seed=seed, device=device,
+        precision=precision, progress=progress, description="training autoencoder",
+        on_epoch_end=on_epoch_end, shift=shift)
+
+
+def minibatch_training(model, images, *, forward, loss, epochs: int, batch_size: int,
+                       learning_rate: float, seed: int, device, precision: str, progress: bool,
+                       description: str, on_epoch_end=None, shift: int = 0,
+                       scale: float = 1.0) -> list:
+    """The training loop the autoencoder and the VAE share (section "Autoencoder").
+
+    Adam over shuffled minibatches of in-memory tensors (order seeded by ``seed``),
+    channels_last for conv layers, ``forward(model, batch)`` under bfloat16 autocast where
+    :func:`resolve_precision` says so, ``loss(output, batch)`` in float32. Returns the mean of
+    ``loss * scale`` per epoch and leaves the model in eval mode on the CPU.
+    """
+    _check_whole(epochs, "epochs")
+    _check_whole(batch_size, "batch_size")
+    if not learning_rate > 0:
+        raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}.")
+    if isinstance(shift, bool) or int(shift) != shift or shift < 0:
+        raise ValueError(f"shift must be a whole number of pixels >= 0, got {shift!r}.")
+    images = _check_images(images, model.config)
+    device = resolve_device(device)
+    dtype = resolve_precision(precision, device)
+    fmt = _memory_format(model)
+    model.to(device=device, memory_format=fmt).train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    data = images.to(device)
+    generator = torch.Generator().manual_seed(int(seed))
+    n = len(data)
+    history = []
+    bar = progress_bar(epochs * ((n + batch_size - 1) // batch_size), description, progress)
+    for _ in range(epochs):
+        order = torch.randperm(n, generator=generator).to(device)
+        total = 0.0
+        for start in range(0, n, batch_size):
+            batch = random_shifts(data[order[start:start + batch_size]], int(shift), generator)
+            batch = batch.contiguous(memory_format=fmt)
+            optimizer.zero_grad(set_to_none=True)
+            with torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32):
+                output = forward(model, batch)
+            value = loss(output, batch)
+            value.backward()
+            optimizer.step()
+            total += value.item() * scale * len(batch)
+            bar.update(1)
+            bar.set_postfix(loss=f"{value.item() * scale:.4f}", refresh=False)
+        history.append(total / n)
+        if on_epoch_end is not None:
+            on_epoch_end(model, len(history), history[-1])
+            model.train()
+    bar.close()
+    model.to(device="cpu", memory_format=torch.contiguous_format).eval()
+    return history
+
+
+def _check_whole(value, name):
+    if isinstance(value, bool) or not float(value).is_integer() or value < 1:
+        raise ValueError(f"{name} must be a whole number >= 1, got {value!r}.")
+
+
+def _check_images(images, config, model_name="an autoencoder"):
+    images = torch.as_tensor(images if torch.is_tensor(images) else np.asarray(images),
+                             dtype=torch.float32)
+    if images.ndim == 3:
+        images = images.unsqueeze(1)
+    if tuple(images.shape[1:]) != tuple(config.image_shape):
+        raise ValueError(f"Images of shape {tuple(images.shape[1:])} do not fit {model_name} "
+                         f"built for {tuple(config.image_shape)}.")
+    if not torch.isfinite(images).all():
+        raise ValueError("Images contain NaN or infinite values.")
+    return images
+
+
+@torch.no_grad()
+def encode(model: Autoencoder, images, batch_size: int = 1024, device="auto") -> np.ndarray:
+    """Latent codes of images, in batches, as a float64 array ``(n, latent_dim)``."""
+    images = _check_images(images, model.config)
+    return _batched(model.encoder, images, batch_size, device, model).astype(np.float64)
+
+
+@torch.no_grad()
+def decode(model: Autoencoder, codes, batch_size: int = 1024, device="auto") -> torch.Tensor:
+    """Images in [0, 1] decoded from latent codes, shape ``(n, channels, height, width)``."""
+    codes = torch.as_tensor(np.asarray(codes), dtype=torch.float32)
+    if codes.ndim != 2 or codes.shape[1] != model.config.latent_dim:
+        raise ValueError(f"codes must have shape (n, {model.config.latent_dim}), got "
+                         f"{tuple(codes.shape)}.")
+    logits = _batched(model.decoder, codes, batch_size, device, model)
+    return torch.sigmoid(torch.from_numpy(logits))
+
+
+@torch.no_grad()
+def reconstruct(model: Autoencoder, images, batch_size: int = 1024, device="auto") -> torch.Tensor:
+    """Decode the codes of images: the autoencoder's reconstruction in [0, 1]."""
+    return decode(model, encode(model, images, batch_size, device), batch_size, device)
+
+
+def _batched(module, inputs, batch_size, device, model):
+    device = resolve_device(device)
+    was_training, home = model.training, next(model.parameters()).device
+    model.eval().to(device)
+    out = [module(inputs[i:i + batch_size].to(device)).float().cpu()
+           for i in range(0, len(inputs), batch_size)]
+    if not out:
+        out = [module(inputs.to(device)).float().cpu()]
+    model.to(home).train(was_training)
+    return torch.cat(out).numpy()
+
+
+def train_or_load_autoencoder(images, config: AutoencoderConfig, *, epochs: int,
+                              batch_size: int = 128, learning_rate: float = 1e-3, seed: int = 0,
+                              device="auto", precision: str = "auto", cache_dir=None,
+                              use_cache: bool = True, progress: bool = True, pretrained=None,
+                              shift: int = 0):
+    """Train an autoencoder on ``images``, or load the one trained before with the same settings.
+
+    Section "Autoencoder". The cache (:func:`gae_helpers.checkpoint.train_or_load`) is keyed
+    on the images, the config, the training settings, the device type and the arithmetic;
+    ``pretrained`` loads a checkpoint file instead. Labels never enter.
+
+    Returns
+    -------
+    gae_helpers.checkpoint.Trained
+
+    Examples
+    --------
+    >>> from gae_helpers.data import load_dataset
+    >>> data = load_dataset("digits", n_train=100)
+    >>> cfg = AutoencoderConfig("dense", data.image_shape, latent_dim=4)
+    >>> run = train_or_load_autoencoder(data.x_train, cfg, epochs=1, progress=False,
+    ...                                 use_cache=False)
+    >>> len(run.history)
+    1
+    """
+    from .checkpoint import train_or_load
+
+    images = _check_images(images, config)
+    settings = {"epochs": int(epochs), "batch_size": int(batch_size),
+                "learning_rate": float(learning_rate), "shift": int(shift)}
+    return train_or_load(
+        config, lambda model: train_autoencoder(
+            model, images, **settings, seed=seed, device=device, precision=precision,
+            progress=progress),
+        data=(images,), settings=settings, seed=seed, device=device, precision=precision,
+        cache_dir=cache_dir, use_cache=use_cache, pretrained=pretrained)

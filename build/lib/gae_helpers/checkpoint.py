@@ -1,0 +1,216 @@
+"""Saving, loading and caching trained models (sections "Autoencoder", "An independent judge",
+"The VAE").
+
+A checkpoint is a dict of plain types and tensors written with ``torch.save`` and read back
+with ``weights_only=True``: the model's kind, its config, its state dict and its loss history.
+Every model kind has a frozen config dataclass with ``KIND``, ``to_dict``, ``from_dict`` and
+``build(seed)``; :data:`KINDS` names them.
+
+:func:`train_or_load` keys a cache on the training data, the config, the training settings,
+the device type, the arithmetic and the code that builds and trains the model: rerunning a
+notebook with the same settings loads the model in a second instead of training it again. A
+corrupt or truncated cache entry is reported with a warning and trained again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from .device import resolve_device, resolve_precision
+from .storage import atomic_path
+
+FORMAT = "gae-model/2"
+CACHE_DIR_ENV = "GAE_CACHE_DIR"
+KINDS = {
+    "autoencoder": ("gae_helpers.autoencoder", "AutoencoderConfig"),
+    "vae": ("gae_helpers.vae", "VAEConfig"),
+    "judge": ("gae_helpers.judge", "JudgeConfig"),
+}
+
+
+class CheckpointMismatchError(ValueError):
+    """A checkpoint is unreadable, or holds another model than the one asked for."""
+
+
+def config_class(kind: str):
+    """The config dataclass of a model kind."""
+    if kind not in KINDS:
+        raise CheckpointMismatchError(f"Unknown model kind {kind!r}: one of {', '.join(KINDS)}.")
+    module, name = KINDS[kind]
+    return getattr(importlib.import_module(module), name)
+
+
+def save_model(model: torch.nn.Module, path, history=None) -> Path:
+    """Write the model's kind, config, weights and loss history to ``path`` atomically."""
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    checkpoint = {"format": FORMAT, "kind": model.config.KIND, "config": model.config.to_dict(),
+                  "state_dict": state, "history": [float(h) for h in (history or [])]}
+    with atomic_path(path) as tmp:
+        torch.save(checkpoint, tmp)
+    return Path(path)
+
+
+def load_model(path, expected_config=None):
+    """Load a checkpoint written by :func:`save_model`.
+
+    Returns
+    -------
+    model : torch.nn.Module
+        In eval mode on the CPU.
+    history : list of float
+        Loss per epoch of the training that produced it.
+
+    Raises
+    ------
+    CheckpointMismatchError
+        The file is no readable checkpoint, or holds another model than ``expected_config``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No checkpoint at {path}.")
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise CheckpointMismatchError(
+            f"{path} is not a readable checkpoint ({type(exc).__name__}: {exc}); delete it and "
+            f"train again.") from exc
+    if not isinstance(checkpoint, dict) or checkpoint.get("format") != FORMAT:
+        raise CheckpointMismatchError(f"{path} is not a {FORMAT} checkpoint; delete it and "
+                                      f"train again.")
+    config = config_class(checkpoint["kind"]).from_dict(checkpoint["config"])
+    if expected_config is not None and config != expected_config:
+        raise CheckpointMismatchError(
+            f"{path} holds a {checkpoint['kind']} {describe(config)}, but a "
+            f"{expected_config.KIND} {describe(expected_config)} was asked for. Load it without "
+            f"expected_config, or train the one you want.")
+    model = config.build()
+    try:
+        model.load_state_dict(checkpoint["state_dict"])
+    except RuntimeError as exc:
+        raise CheckpointMismatchError(
+            f"The weights in {path} do not fit a {describe(config)}: {exc}") from exc
+    return model.eval(), list(checkpoint["history"])
+
+
+def describe(config) -> str:
+    """A config as short readable text, for error messages."""
+    return ", ".join(f"{k} {v}" for k, v in config.to_dict().items())
+
+
+def resolve_cache_dir(cache_dir=None) -> Path:
+    """The model cache: ``cache_dir``, else ``$GAE_CACHE_DIR``, else ``~/.cache/gae``."""
+    if cache_dir is None or str(cache_dir) == "":
+        cache_dir = os.environ.get(CACHE_DIR_ENV) or Path.home() / ".cache" / "gae"
+    return Path(cache_dir).expanduser()
+
+
+def _hash_array(digest, array):
+    array = array.detach().cpu().contiguous().numpy() if torch.is_tensor(array) \
+        else np.ascontiguousarray(array)
+    digest.update(f"{array.dtype}{array.shape}".encode())
+    digest.update(array.tobytes())
+
+
+def cache_key(config, data=(), **settings) -> str:
+    """A hash of the data's bytes, the config, the settings, the torch release and the source
+    of the module that defines the model (an edited module never loads a stale model)."""
+    digest = hashlib.sha256()
+    digest.update(FORMAT.encode())
+    digest.update(torch.__version__.encode())
+    digest.update(Path(sys.modules[type(config).__module__].__file__).read_bytes())
+    digest.update(json.dumps([config.KIND, config.to_dict(), settings], sort_keys=True).encode())
+    for array in data:
+        _hash_array(digest, array)
+    return digest.hexdigest()[:20]
+
+
+def cache_path(config, *, data, settings: dict, seed: int = 0, device="auto",
+               precision: str = "auto", cache_dir=None) -> Path:
+    """Where :func:`train_or_load` keeps the model trained with these settings."""
+    device = resolve_device(device)
+    dtype = resolve_precision(precision, device)
+    key = cache_key(config, data, **settings, seed=int(seed), device=device.type,
+                    dtype=str(dtype))
+    return resolve_cache_dir(cache_dir) / f"{config.KIND}-{key}.pt"
+
+
+@dataclass
+class Trained:
+    """What :func:`train_or_load` returns."""
+
+    model: torch.nn.Module
+    history: list
+    path: Path | None
+    from_cache: bool
+    seconds: float
+    source: str = "trained"  # "trained", "loaded from cache" or "loaded from <checkpoint>"
+
+
+def train_or_load(config, train: Callable, *, data, settings: dict, seed: int = 0,
+                  device="auto", precision: str = "auto", cache_dir=None, use_cache: bool = True,
+                  pretrained=None) -> Trained:
+    """Train ``config.build(seed)`` with ``train(model)``, or load it from the cache.
+
+    Parameters
+    ----------
+    config
+        A model config (``KIND``, ``to_dict``, ``from_dict``, ``build``).
+    train : callable
+        ``train(model) -> history``: trains the freshly built model in place.
+    data : tuple of arrays or tensors
+        What the model is trained on, hashed into the cache key.
+    settings : dict
+        Training settings (epochs, batch size, ...), hashed into the key.
+    seed, device, precision
+        Hashed into the key (the device by its type: a CPU and a CUDA model differ).
+    cache_dir : str or Path, optional
+        See :func:`resolve_cache_dir`.
+    use_cache : bool
+        ``False`` trains and stores nothing.
+    pretrained : str or Path, optional
+        A checkpoint to load instead of training (it must hold this ``config``).
+
+    Examples
+    --------
+    >>> from gae_helpers.autoencoder import AutoencoderConfig, train_autoencoder
+    >>> config = AutoencoderConfig("dense", (1, 8, 8), latent_dim=2)
+    >>> images = torch.rand(16, 1, 8, 8, generator=torch.Generator().manual_seed(0))
+    >>> run = train_or_load(config, lambda m: train_autoencoder(m, images, epochs=1,
+    ...                     progress=False), data=(images,), settings={"epochs": 1},
+    ...                     use_cache=False)
+    >>> run.from_cache, len(run.history)
+    (False, 1)
+    """
+    started = time.perf_counter()
+    if pretrained is not None:
+        model, history = load_model(pretrained, expected_config=config)
+        return Trained(model, history, Path(pretrained), True, time.perf_counter() - started,
+                       f"loaded from {Path(pretrained).name}")
+    path = cache_path(config, data=data, settings=settings, seed=seed, device=device,
+                      precision=precision, cache_dir=cache_dir)
+    if use_cache and path.is_file():
+        try:
+            model, history = load_model(path, expected_config=config)
+            return Trained(model, history, path, True, time.perf_counter() - started,
+                           "loaded from cache")
+        except CheckpointMismatchError as exc:
+            warnings.warn(f"Ignoring a broken cache entry and training again: {exc}",
+                          RuntimeWarning, stacklevel=2)
+    model = config.build(seed)
+    history = train(model)
+    if use_cache:
+        save_model(model, path, history)
+    return Trained(model, history, path if use_cache else None, False,
+                   time.perf_counter() - started)

@@ -1,0 +1,128 @@
+"""How well the class GMMs classify, and where they fail (sections "Predicting data" and
+"What doesn't work well")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import accuracy_score, confusion_matrix, mean_squared_error, recall_score
+
+POST_ACCURACY = {
+    "mnist": {"train": 0.9816, "test": 0.9766},
+    "fashion-mnist": {"train": 0.8776, "test": 0.8538},
+}
+
+
+def reconstruction_error(images, reconstructions) -> float:
+    """Mean squared error per pixel between images and their reconstructions.
+
+    Examples
+    --------
+    >>> reconstruction_error(np.ones((2, 2)), np.zeros((2, 2)))
+    1.0
+    """
+    images, reconstructions = np.asarray(images, float), np.asarray(reconstructions, float)
+    return float(mean_squared_error(images.reshape(len(images), -1),
+                                    reconstructions.reshape(len(reconstructions), -1)))
+
+
+@dataclass
+class AccuracySummary:
+    """Accuracies of this run beside the post's."""
+
+    metrics: dict
+    table: pd.DataFrame
+
+
+def accuracy_summary(dataset, model, post_model, X_train, y_train, X_test, y_test
+                     ) -> AccuracySummary:
+    """Train and test accuracy: the post's, ours with the post's number of components, and ours
+    with this run's."""
+    ours = {"train": model.score(X_train, y_train), "test": model.score(X_test, y_test)}
+    post_setting = ours if post_model is model else {
+        "train": post_model.score(X_train, y_train), "test": post_model.score(X_test, y_test)}
+    post = POST_ACCURACY.get(dataset)
+    rows = {"the post (60 epochs)" if post else "the post (not reported for this dataset)": [
+        post_model.n_components, *(post.values() if post else (np.nan, np.nan))],
+        "this run, the post's components": [post_model.n_components, *post_setting.values()]}
+    if post_model is not model:
+        rows["this run, our components"] = [model.n_components, *ours.values()]
+    table = pd.DataFrame.from_dict(rows, orient="index",
+                                   columns=["components", "train accuracy", "test accuracy"])
+    metrics = {"accuracy_train": ours["train"], "accuracy_test": ours["test"],
+               "accuracy_train_post_components": post_setting["train"],
+               "accuracy_test_post_components": post_setting["test"]}
+    return AccuracySummary(metrics, table)
+
+
+def probability_table(proba, y_true, class_names, indices) -> pd.DataFrame:
+    """Class probabilities of a few images, with their true class."""
+    indices = list(indices)
+    table = pd.DataFrame(np.asarray(proba)[indices], columns=list(class_names),
+                         index=pd.Index(indices, name="image"))
+    table.insert(0, "true", [class_names[y_true[i]] for i in indices])
+    return table
+
+
+def most_confident_errors(proba, y_true, classes, n: int = 8) -> np.ndarray:
+    """Indices of the ``n`` wrong predictions with the highest probability.
+
+    Examples
+    --------
+    >>> proba = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]])
+    >>> most_confident_errors(proba, np.array([1, 1, 1, 0]), np.array([0, 1])).tolist()
+    [0, 3, 2]
+    """
+    proba, y_true = np.asarray(proba), np.asarray(y_true)
+    predicted = np.asarray(classes)[proba.argmax(axis=1)]
+    wrong = np.flatnonzero(predicted != y_true)
+    return wrong[np.argsort(-proba[wrong].max(axis=1), kind="stable")][:n]
+
+
+def mistake_captions(indices, proba, y_true, class_names) -> list:
+    """"true->predicted probability" captions for a grid of mistakes."""
+    proba = np.asarray(proba)
+    return [f"{class_names[y_true[i]]}->{class_names[proba[i].argmax()]} {proba[i].max():.2f}"
+            for i in indices]
+
+
+def per_class_accuracy(y_true, y_pred, classes) -> np.ndarray:
+    """Share of each class's images predicted correctly (the per-class recall)."""
+    return recall_score(y_true, y_pred, labels=list(classes), average=None, zero_division=0)
+
+
+def top_confusions(y_true, y_pred, classes, n: int = 3):
+    """The ``n`` most frequent mistakes as ``(true class, predicted class, count)``."""
+    counts = confusion_matrix(y_true, y_pred, labels=classes)
+    np.fill_diagonal(counts, 0)
+    order = np.argsort(-counts, axis=None, kind="stable")[:n]
+    return [(classes[i], classes[j], int(counts[i, j]))
+            for i, j in zip(*np.unravel_index(order, counts.shape))]
+
+
+@dataclass
+class Limitations:
+    """The measured limits of one run."""
+
+    worst_class: dict
+    summary: str
+
+
+def limitations(y_true, y_pred, rejected, class_names) -> Limitations:
+    """The worst class, the most frequent confusions, and what the reject option throws away."""
+    classes = np.arange(len(class_names))
+    accuracy = per_class_accuracy(y_true, y_pred, classes)
+    worst = int(accuracy.argmin())
+    correct_rejected = int((np.asarray(rejected) & (np.asarray(y_pred) == y_true)).sum())
+    lines = [
+        f"worst class: {class_names[worst]} with test accuracy {accuracy[worst]:.4f}",
+        "most frequent confusions: " + "; ".join(
+            f"{class_names[t]} taken for {class_names[p]} {count} times"
+            for t, p, count in top_confusions(y_true, y_pred, classes)),
+        f"overall accuracy {accuracy_score(y_true, y_pred):.4f}; the reject option throws away "
+        f"{int(np.sum(rejected))} test images, {correct_rejected} of them correctly classified",
+    ]
+    return Limitations({"class": class_names[worst], "accuracy_test": float(accuracy[worst])},
+                       "\n".join(lines))

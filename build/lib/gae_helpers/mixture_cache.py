@@ -1,0 +1,129 @@
+"""A cache of fitted Gaussian mixtures, keyed on the codes and the settings (sections
+"Sampling data", "One GMM for all classes", "Predicting data").
+
+A rerun of a walkthrough with its models cached would otherwise spend most of its time
+repeating EM fits. Fitted parameters are stored as plain arrays in ``.npz`` files read with
+``allow_pickle=False`` (no pickle is ever loaded), written atomically; an entry that cannot be
+read is reported with a warning and fitted again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import sklearn
+from sklearn.base import clone
+from sklearn.mixture import GaussianMixture
+
+from .checkpoint import resolve_cache_dir
+from .storage import atomic_path
+
+FORMAT = "gae-gmm/1"
+_GMM_ARRAYS = ("weights_", "means_", "covariances_", "precisions_cholesky_", "precisions_")
+_GMM_SCALARS = {"converged_": bool, "n_iter_": int, "lower_bound_": float,
+                "n_features_in_": int}
+
+
+def cache_key(estimator, X, y=None) -> str:
+    """A hash of the estimator's class and parameters, the data, scikit-learn's release and the
+    source of the mixture module."""
+    digest = hashlib.sha256()
+    digest.update(FORMAT.encode())
+    digest.update(sklearn.__version__.encode())
+    digest.update(Path(__file__).with_name("mixture.py").read_bytes())
+    digest.update(type(estimator).__name__.encode())
+    digest.update(json.dumps(estimator.get_params(), sort_keys=True, default=repr).encode())
+    for array in (X, y):
+        if array is not None:
+            array = np.ascontiguousarray(array)
+            digest.update(f"{array.dtype}{array.shape}".encode())
+            digest.update(array.tobytes())
+    return digest.hexdigest()[:20]
+
+
+def _gmm_state(gmm, prefix=""):
+    state = {prefix + name: np.asarray(getattr(gmm, name)) for name in _GMM_ARRAYS}
+    state.update({prefix + name: np.asarray(getattr(gmm, name)) for name in _GMM_SCALARS})
+    state[prefix + "params"] = np.asarray(json.dumps(gmm.get_params()))
+    return state
+
+
+def _gmm_from_state(state, prefix=""):
+    gmm = GaussianMixture(**json.loads(str(state[prefix + "params"])))
+    for name in _GMM_ARRAYS:
+        setattr(gmm, name, state[prefix + name])
+    for name, kind in _GMM_SCALARS.items():
+        setattr(gmm, name, kind(state[prefix + name]))
+    return gmm
+
+
+def _state(model):
+    if isinstance(model, GaussianMixture):
+        return _gmm_state(model)
+    state = {"classes_": model.classes_, "class_prior_": model.class_prior_,
+             "n_iter_": model.n_iter_, "converged_": np.asarray(model.converged_),
+             "temperature_": np.asarray(model.temperature_),
+             "n_features_in_": np.asarray(model.n_features_in_)}
+    if model.thresholds_ is not None:
+        state["thresholds_"] = model.thresholds_
+    for k, gmm in enumerate(model.gmms_):
+        state.update(_gmm_state(gmm, f"gmm{k}."))
+    return state
+
+
+def _restore(estimator, state):
+    if isinstance(estimator, GaussianMixture):
+        return _gmm_from_state(state)
+    model = clone(estimator)
+    model.classes_ = state["classes_"]
+    model.class_prior_ = state["class_prior_"]
+    model.n_iter_ = state["n_iter_"]
+    model.converged_ = bool(state["converged_"])
+    model.temperature_ = float(state["temperature_"])
+    model.n_features_in_ = int(state["n_features_in_"])
+    model.thresholds_ = state["thresholds_"] if "thresholds_" in state else None
+    model.gmms_ = [_gmm_from_state(state, f"gmm{k}.") for k in range(len(model.classes_))]
+    return model
+
+
+def fit_or_load(estimator, X, y=None, cache_dir=None, use_cache: bool = True):
+    """``clone(estimator).fit(X[, y])``, or the same fit loaded from the cache.
+
+    Works for :class:`~sklearn.mixture.GaussianMixture` and
+    :class:`~gae_helpers.mixture.ClassGaussianMixture` seeded with an integer
+    ``random_state`` (anything else is fitted without caching: its result is not repeatable).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> X = np.random.default_rng(0).normal(size=(200, 2))
+    >>> folder = tempfile.mkdtemp()
+    >>> first = fit_or_load(GaussianMixture(2, random_state=0), X, cache_dir=folder)
+    >>> again = fit_or_load(GaussianMixture(2, random_state=0), X, cache_dir=folder)
+    >>> bool(np.array_equal(first.means_, again.means_)), len(list(Path(folder).iterdir()))
+    (True, 1)
+    """
+    seed = estimator.get_params().get("random_state")
+    if not use_cache or not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        return clone(estimator).fit(X, y) if y is not None else clone(estimator).fit(X)
+    X = np.asarray(X, dtype=np.float64)
+    path = resolve_cache_dir(cache_dir) / f"gmm-{cache_key(estimator, X, y)}.npz"
+    if path.is_file():
+        try:
+            with np.load(path, allow_pickle=False) as npz:
+                state = dict(npz)
+            if str(state.pop("format")) != FORMAT:
+                raise ValueError(f"not a {FORMAT} file")
+            return _restore(estimator, state)
+        except Exception as exc:  # a truncated or foreign file: fit again
+            warnings.warn(f"Ignoring a broken GMM cache entry {path.name} and fitting again: "
+                          f"{type(exc).__name__}: {exc}", RuntimeWarning, stacklevel=2)
+    model = clone(estimator).fit(X, y) if y is not None else clone(estimator).fit(X)
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, format=np.asarray(FORMAT), **_state(model))
+    return model

@@ -1,0 +1,105 @@
+"""The reject option on images: scores through the autoencoder and the class GMMs, thresholds
+set on held-out images, and how well each score tells test images from outsiders (section
+"The 'none' option").
+
+The scores themselves (likelihood, reconstruction, combined) and AUROC live in
+:mod:`gae_helpers.ood`; this module feeds them images through the fitted models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+from . import ood
+from .autoencoder import decode, encode
+
+SCORES = ("likelihood", "reconstruction", "combined")
+
+
+@dataclass
+class ImageScorer:
+    """Scores images by how much they look like the training data (higher: more alike)."""
+
+    autoencoder: torch.nn.Module
+    model: object
+    scorer: ood.OODScorer
+    device: str = "auto"
+
+    @classmethod
+    def from_models(cls, autoencoder, model, reference_images, device="auto") -> "ImageScorer":
+        """Standardise the scores on ``reference_images``: in-class images that neither the
+        autoencoder nor the GMMs were fitted to (the held-out split)."""
+        self = cls(autoencoder, model, ood.OODScorer(), device)
+        self.scorer.fit(*self.raw_scores(reference_images))
+        return self
+
+    def raw_scores(self, images):
+        """The likelihood and reconstruction scores of ``images``."""
+        codes = encode(self.autoencoder, images, device=self.device)
+        rebuilt = decode(self.autoencoder, codes, device=self.device)
+        return (ood.likelihood_score(self.model, codes),
+                ood.reconstruction_score(images, rebuilt))
+
+    def score(self, images, kind: str = "combined") -> np.ndarray:
+        """One score of ``images``: ``"likelihood"``, ``"reconstruction"`` or ``"combined"``."""
+        if kind not in SCORES:
+            raise ValueError(f"Unknown score {kind!r}: choose one of {', '.join(SCORES)}.")
+        return self.scorer.score(*self.raw_scores(images), kind=kind)
+
+
+def outsider_images(test_images, other_images=None, other_name=None, n: int = 1000,
+                    seed=0) -> dict:
+    """Images of no class: uniform noise, inverted test images and, when given, another
+    dataset's test images (``{kind: images}``)."""
+    rng = np.random.default_rng(seed)
+    subset = test_images[np.sort(rng.choice(len(test_images), min(n, len(test_images)),
+                                            replace=False))]
+    outsiders = {"uniform noise": ood.transformed_images(subset, "noise", seed=seed),
+                 "inverted test images": ood.transformed_images(subset, "inverted")}
+    if other_images is not None:
+        outsiders[f"{other_name} images"] = other_images
+    return outsiders
+
+
+@dataclass
+class Rejection:
+    """What :func:`evaluate_rejection` measured."""
+
+    metrics: dict
+    auroc_table: pd.DataFrame
+    rate_table: pd.DataFrame
+    rejected_test: np.ndarray
+
+
+def evaluate_rejection(scorer: ImageScorer, test_images, outsiders: dict, reject_score: str,
+                       reject_quantile: float) -> Rejection:
+    """AUROC of every score for test images against each kind of outsider, and the reject
+    rates of the option that rejects below the ``reject_quantile`` of the held-out scores."""
+    if not 0 < reject_quantile < 1:
+        raise ValueError(f"reject_quantile must lie strictly between 0 and 1, got "
+                         f"{reject_quantile}.")
+    raw_test = scorer.raw_scores(test_images)
+    raw_out = {kind: scorer.raw_scores(images) for kind, images in outsiders.items()}
+    auroc = {name: {kind: ood.auroc(scorer.scorer.score(*raw_test, kind=name),
+                                    scorer.scorer.score(*raw, kind=name))
+                    for kind, raw in raw_out.items()} for name in SCORES}
+    threshold = scorer.scorer.threshold(reject_quantile, kind=reject_score)
+    rejected_test = scorer.scorer.score(*raw_test, kind=reject_score) < threshold
+    rates = {"test images": float(rejected_test.mean())}
+    rates.update({kind: float(np.mean(scorer.scorer.score(*raw, kind=reject_score) < threshold))
+                  for kind, raw in raw_out.items()})
+    metrics = {"reject_score": reject_score, "reject_rate_target": reject_quantile,
+               "reject_rate_test": rates["test images"], "ood_auroc": auroc,
+               "reject_rates": rates}
+    for kind, key in (("uniform noise", "reject_rate_noise"),
+                      ("inverted test images", "reject_rate_inverted")):
+        metrics[key] = rates[kind]
+    other = [k for k in outsiders if k not in ("uniform noise", "inverted test images")]
+    if other:
+        metrics["reject_rate_other_dataset"] = rates[other[0]]
+    rate_table = pd.DataFrame({"share rejected": rates}).rename_axis("input")
+    return Rejection(metrics, pd.DataFrame(auroc).T, rate_table, rejected_test)
