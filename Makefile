@@ -71,6 +71,7 @@ reproduce: $(STAMP)
 # The headline accuracies over several seeds (mean and standard deviation), for the README.
 seeds: $(STAMP)
 	@for seed in $(SEEDS); do \
+	    mkdir -p $(RUNS)/seeds/mnist-$$seed $(RUNS)/seeds/fashion-mnist-$$seed; \
 	    $(PAPERMILL) notebooks/01_mnist.ipynb $(RUNS)/seeds/mnist-$$seed/01_mnist.ipynb -p seed $$seed \
 	        -p output_dir ../$(RUNS)/seeds/mnist-$$seed || exit 1; \
 	    $(PAPERMILL) notebooks/02_fashion_mnist.ipynb $(RUNS)/seeds/fashion-mnist-$$seed/02_fashion_mnist.ipynb \

@@ -197,8 +197,8 @@ def _cell(value, digits):
 def clean_executed_notebook(path) -> Path:
     """Drop what a headless run saves that readers do not need, in place (atomically): the
     widget state papermill keeps in the notebook's metadata (static viewers would try to
-    render widgets from it instead of showing each explorer's still image) and papermill's
-    timing metadata.
+    render widgets from it instead of showing each explorer's still image), papermill's
+    timing metadata and the empty tag lists it adds to every cell.
     """
     import nbformat
 
@@ -211,6 +211,8 @@ def clean_executed_notebook(path) -> Path:
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
+        if not cell.metadata.get("tags", True):  # papermill adds empty tag lists
+            cell.metadata.pop("tags")
     with atomic_path(path) as tmp:
         nbformat.write(nb, str(tmp))
     return path
