@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
+
 import torch
 
 PRECISION_ENV = "GAE_PRECISION"
@@ -61,3 +63,56 @@ def resolve_precision(precision: str, device: torch.device) -> torch.dtype:
         else:
             return torch.bfloat16 if native_bfloat16(device) else torch.float32
     return torch.bfloat16 if precision == "bfloat16" else torch.float32
+
+
+INFERENCE_PRECISIONS = ("float32", "float64")
+_inference = {"dtype": torch.float32}
+
+
+def set_inference_precision(precision: str) -> torch.dtype:
+    """The arithmetic of every forward pass that is not training (section "Setup and parameters").
+
+    ``"float32"`` (the default) is fast. ``"float64"`` makes every printed digit the same on
+    every CPU and GPU: float32 kernels (AVX2, AVX-512, oneDNN, CUDA) round their last bits
+    differently, float64 ones differ by ~1e-16. The test references use it.
+
+    Examples
+    --------
+    >>> set_inference_precision("float64")
+    torch.float64
+    >>> set_inference_precision("float32")
+    torch.float32
+    """
+    if precision not in INFERENCE_PRECISIONS:
+        raise ValueError(f"inference_precision must be one of {', '.join(INFERENCE_PRECISIONS)}, "
+                         f"got {precision!r}.")
+    _inference["dtype"] = torch.float64 if precision == "float64" else torch.float32
+    return _inference["dtype"]
+
+
+def inference_dtype() -> torch.dtype:
+    """The dtype :func:`set_inference_precision` chose (float32 until it is called)."""
+    return _inference["dtype"]
+
+
+@torch.no_grad()
+def run_batched(model: torch.nn.Module, forward, inputs: torch.Tensor, batch_size: int,
+                device="auto") -> np.ndarray:
+    """``forward(batch)`` over ``inputs`` in batches, in eval mode and the inference dtype.
+
+    The model goes to ``device`` and the inference dtype for the call and back afterwards
+    (float32 -> float64 -> float32 is exact). Returns a float64 array.
+    """
+    device = resolve_device(device)
+    dtype = inference_dtype()
+    was_training = model.training
+    home = next(model.parameters())
+    home_device, home_dtype = home.device, home.dtype
+    model.eval().to(device=device, dtype=dtype)
+    try:
+        starts = range(0, len(inputs), batch_size) if len(inputs) else [0]
+        out = [forward(inputs[i:i + batch_size].to(device=device, dtype=dtype)).double().cpu()
+               for i in starts]
+    finally:
+        model.to(device=home_device, dtype=home_dtype).train(was_training)
+    return torch.cat(out).numpy()

@@ -17,7 +17,7 @@ from sklearn.metrics import accuracy_score
 from torch import nn
 
 from .config import PlainConfig
-from .device import resolve_device, resolve_precision
+from .device import inference_dtype, resolve_device, resolve_precision, run_batched
 from .progress import progress_bar
 
 # Chosen on a validation split of Fashion-MNIST (1/6 of the training images) for about 40 s
@@ -130,10 +130,10 @@ class Judge(nn.Module):
         return self.head(self.features(x))
 
 
-def _check_images(images, config):
+def _check_images(images, config, dtype=torch.float32):
     from .autoencoder import _check_images as check
 
-    return check(images, config, "a judge")
+    return check(images, config, "a judge", dtype)
 
 
 def _check_labels(labels, n_images, n_classes, name="labels"):
@@ -229,19 +229,12 @@ def train_judge(model: Judge, images, labels, *, epochs: int,
 
 @torch.no_grad()
 def _logits_or_features(model, images, batch_size, device, what):
-    images = _check_images(images, model.config)
+    images = _check_images(images, model.config, inference_dtype())
     batch_size = _whole(batch_size, "batch_size", 1)
-    device = resolve_device(device)
-    was_training, home = model.training, next(model.parameters()).device
-    model.eval().to(device)
     run = model.features if what == "features" else model
-    try:
-        out = [run(images[i:i + batch_size].to(device)).double().cpu()
-               for i in range(0, len(images), batch_size)]
-    finally:
-        model.to(home).train(was_training)
+    out = run_batched(model, run, images, batch_size, device)
     width = model.config.hidden if what == "features" else model.config.n_classes
-    return torch.cat(out).numpy() if out else np.zeros((0, width))
+    return out if len(images) else np.zeros((0, width))
 
 
 def predict_proba(model: Judge, images, batch_size: int = 1024, device="auto") -> np.ndarray:

@@ -1,5 +1,6 @@
 """One Gaussian mixture per class, as a scikit-learn classifier (sections "Sampling data",
-"Predicting data", "The 'none' option").
+"Predicting data", "The 'none' option"), and the covariances and principal axes of a fitted
+mixture's components (section "Explore").
 
 :class:`ClassGaussianMixture` fits a :class:`sklearn.mixture.GaussianMixture` to
 the latent codes of each class. Bayes' rule turns the per-class likelihoods
@@ -37,6 +38,8 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
         Added to the covariances' diagonals.
     max_iter, n_init : int
         EM iterations and restarts of each mixture.
+    tol : float, default=1e-3
+        EM stops when the mean log-likelihood gains less than this (scikit-learn's option).
     init_params : {"kmeans", "k-means++", "random", "random_from_data"}, default="kmeans"
         How each mixture's EM starts (scikit-learn's option); ``"k-means++"`` skips the full
         k-means run and is cheaper.
@@ -90,13 +93,14 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, n_components=6, covariance_type="full", reg_covar=1e-6, max_iter=100,
-                 n_init=1, init_params="kmeans", priors="empirical", reject_quantile=None,
+                 tol=1e-3, n_init=1, init_params="kmeans", priors="empirical", reject_quantile=None,
                  reject_label=-1,
                  temperature=1.0, random_state=None):
         self.n_components = n_components
         self.covariance_type = covariance_type
         self.reg_covar = reg_covar
         self.max_iter = max_iter
+        self.tol = tol
         self.n_init = n_init
         self.init_params = init_params
         self.priors = priors
@@ -129,7 +133,8 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
         seed = rng.randint(np.iinfo(np.int32).max)
         self.gmms_ = [
             GaussianMixture(n_components=self.n_components, covariance_type=self.covariance_type,
-                            reg_covar=self.reg_covar, max_iter=self.max_iter, n_init=self.n_init,
+                            reg_covar=self.reg_covar, max_iter=self.max_iter, tol=self.tol,
+                            n_init=self.n_init,
                             init_params=self.init_params, random_state=seed
                             ).fit(X[y_index == k])
             for k in range(len(self.classes_))
@@ -305,7 +310,7 @@ def sample_gmm(gmm: GaussianMixture, n_samples: int, random_state=None) -> np.nd
 
 
 def fit_pooled_gmm(X, n_components, covariance_type="full", reg_covar=1e-6, max_samples=None,
-                   random_state=None, cache_dir=None, use_cache=False):
+                   random_state=None, cache_dir=None, use_cache=False, tol=1e-3, max_iter=100):
     """One GaussianMixture for all classes together, labels unused (section "One GMM for all
     classes").
 
@@ -320,5 +325,90 @@ def fit_pooled_gmm(X, n_components, covariance_type="full", reg_covar=1e-6, max_
     if max_samples is not None and len(X) > max_samples:
         X = X[np.sort(rng.choice(len(X), int(max_samples), replace=False))]
     gmm = GaussianMixture(n_components=n_components, covariance_type=covariance_type,
-                          reg_covar=reg_covar, random_state=rng.randint(np.iinfo(np.int32).max))
+                          reg_covar=reg_covar, tol=tol, max_iter=max_iter,
+                          random_state=rng.randint(np.iinfo(np.int32).max))
     return fit_or_load(gmm, X, cache_dir=cache_dir, use_cache=use_cache)
+
+
+def component_covariances(gaussian_mixture: GaussianMixture) -> np.ndarray:
+    """Full covariance matrices of every component of a fitted GaussianMixture.
+
+    Section "Explore": the sampler explorer scales these by its spread and the styles
+    explorer walks their first principal axes (:func:`principal_axis`).
+
+    Parameters
+    ----------
+    gaussian_mixture : sklearn.mixture.GaussianMixture
+        Fitted, with any ``covariance_type`` ("full", "tied", "diag" or "spherical").
+
+    Returns
+    -------
+    ndarray of shape (n_components, n_features, n_features)
+        A copy: changing it leaves the mixture as it was.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.mixture import GaussianMixture
+    >>> x = np.random.default_rng(0).normal(size=(200, 3)) * [1.0, 2.0, 3.0]
+    >>> gm = GaussianMixture(2, covariance_type="diag", random_state=0).fit(x)
+    >>> covs = component_covariances(gm)
+    >>> covs.shape
+    (2, 3, 3)
+    >>> bool(np.allclose(covs[1], np.diag(gm.covariances_[1])))
+    True
+    """
+    gm = gaussian_mixture
+    k, d = gm.means_.shape
+    cov = np.asarray(gm.covariances_, dtype=np.float64)
+    kind = gm.covariance_type
+    if kind == "full":
+        return cov.copy()
+    if kind == "tied":
+        return np.repeat(cov[None], k, axis=0)
+    if kind == "diag":
+        return np.stack([np.diag(c) for c in cov])
+    if kind == "spherical":
+        return cov[:, None, None] * np.eye(d)[None]
+    raise ValueError(f"Unknown covariance_type {kind!r}.")
+
+
+def principal_axis(gaussian_mixture: GaussianMixture, component: int):
+    """The first principal axis of one component of a fitted GaussianMixture.
+
+    Section "Explore" (the styles explorer): ``mean + s * std * v1`` lies ``s`` standard
+    deviations along the direction in which that component varies most.
+
+    Parameters
+    ----------
+    gaussian_mixture : sklearn.mixture.GaussianMixture
+        Fitted, with any ``covariance_type``.
+    component : int
+        Index of the component.
+
+    Returns
+    -------
+    mean : ndarray of shape (n_features,)
+        The component's mean.
+    v1 : ndarray of shape (n_features,)
+        The unit eigenvector of its covariance with the largest eigenvalue ``lambda1``, its
+        sign fixed so that its largest entry (in absolute value) is positive.
+    std : float
+        ``sqrt(lambda1)``, the standard deviation along ``v1``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.mixture import GaussianMixture
+    >>> x = np.random.default_rng(0).normal(size=(2000, 2)) * [3.0, 0.5]
+    >>> mean, v1, std = principal_axis(GaussianMixture(1, random_state=0).fit(x), 0)
+    >>> np.round(np.abs(v1), 1).tolist(), round(std, 1)
+    ([1.0, 0.0], 3.0)
+    """
+    cov = component_covariances(gaussian_mixture)[int(component)]
+    values, vectors = np.linalg.eigh(cov)
+    v1 = vectors[:, -1]
+    if v1[np.argmax(np.abs(v1))] < 0:
+        v1 = -v1
+    return (np.asarray(gaussian_mixture.means_[int(component)], dtype=np.float64), v1,
+            float(np.sqrt(max(values[-1], 0.0))))

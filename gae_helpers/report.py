@@ -58,14 +58,45 @@ def _parse(source):
 
 
 def pretrained_file(folder, kind: str):
-    """``folder/kind.pt``, or ``None`` when ``folder`` is None (train, or use the cache)."""
+    """``folder/kind.pt``, or ``None`` when ``folder`` is None (train, or use the cache); a
+    shipped model's hash is checked against ``models/manifest.json``."""
     if folder is None:
         return None
+    from .shipped import checked_file
+
     path = Path(folder).expanduser() / f"{kind}.pt"
     if not path.is_file():
         raise FileNotFoundError(f"pretrained_dir={str(folder)!r} holds no {kind}.pt: point it at "
                                 f"a folder of checkpoints, or set it to None to train.")
-    return path
+    return checked_file(path)
+
+
+def cpu_model() -> str:
+    """The CPU's model name (Linux's /proc/cpuinfo, else what :mod:`platform` knows)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def cpu_kind() -> str:
+    """``"AVX-512 BF16"``, ``"AVX-512"``, ``"AVX2"`` or the machine name: what the CPU has,
+    whatever kernels torch was told to use (``ATEN_CPU_CAPABILITY`` says that)."""
+    try:
+        flags = next((line for line in Path("/proc/cpuinfo").read_text().splitlines()
+                      if line.startswith("flags")), "").split()
+    except OSError:
+        flags = []
+    if "avx512_bf16" in flags or "amx_bf16" in flags:
+        return "AVX-512 BF16"
+    if "avx512f" in flags:
+        return "AVX-512"
+    if "avx2" in flags:
+        return "AVX2"
+    return platform.machine()
 
 
 def software_stack(device="auto", precision="auto") -> dict:
@@ -74,15 +105,16 @@ def software_stack(device="auto", precision="auto") -> dict:
     import torch
     import torchvision
 
-    from .device import resolve_device, resolve_precision
+    from .device import inference_dtype, resolve_device, resolve_precision
 
     resolved = resolve_device(device)
-    name = torch.cuda.get_device_name(resolved) if resolved.type == "cuda" else \
-        (platform.processor() or platform.machine())
-    return {"python": platform.python_version(), "torch": torch.__version__,
+    name = torch.cuda.get_device_name(resolved) if resolved.type == "cuda" else cpu_model()
+    return {"cpu": cpu_model(), "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+            "cpu_kind": cpu_kind(), "python": platform.python_version(), "torch": torch.__version__,
             "torchvision": torchvision.__version__, "scikit-learn": sklearn.__version__,
             "numpy": np.__version__, "device": resolved.type, "device_name": name,
             "precision": str(resolve_precision(precision, resolved)).replace("torch.", ""),
+            "inference": str(inference_dtype()).replace("torch.", ""),
             "threads": torch.get_num_threads(), "cpu_count": os.cpu_count()}
 
 
@@ -122,7 +154,9 @@ class Run:
         self.metrics["stack"] = stack
         return (f"stack: Python {stack['python']}, torch {stack['torch']}, torchvision "
                 f"{stack['torchvision']}, scikit-learn {stack['scikit-learn']}, numpy "
-                f"{stack['numpy']}; training on {stack['device']} in {stack['precision']}")
+                f"{stack['numpy']}; training on {stack['device']} in {stack['precision']}, "
+                f"inference in {stack['inference']}; CPU {stack['cpu']} ({stack['cpu_kind']}, "
+                f"torch kernels {stack['cpu_capability']})")
 
     def record_training(self, name: str, trained) -> None:
         """Record how a model came to be, and print it (time printed separately: it varies)."""
@@ -194,11 +228,12 @@ def _cell(value, digits):
     return str(value)
 
 
-def clean_executed_notebook(path) -> Path:
+def clean_executed_notebook(path, unpair: bool = False) -> Path:
     """Drop what a headless run saves that readers do not need, in place (atomically): the
     widget state papermill keeps in the notebook's metadata (static viewers would try to
     render widgets from it instead of showing each explorer's still image), papermill's
-    timing metadata and the empty tag lists it adds to every cell.
+    timing metadata and the empty tag lists it adds to every cell. ``unpair`` also drops the
+    jupytext pairing, for a run of the walkthrough source that is not a source itself.
     """
     import nbformat
 
@@ -208,6 +243,8 @@ def clean_executed_notebook(path) -> Path:
     nb = nbformat.read(path, as_version=4)
     nb.metadata.pop("widgets", None)
     nb.metadata.pop("papermill", None)
+    if unpair:
+        nb.metadata.pop("jupytext", None)
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)

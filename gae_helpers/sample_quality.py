@@ -1,40 +1,137 @@
-"""Scores of generated images by the independent judge (sections "One GMM for all classes,
-judged independently" and, in the AE-vs-VAE walkthrough, "Samples side by side").
+"""Scores of generated images by the independent judge, at equal sample sizes with a spread
+(sections "One GMM for all classes, judged independently" and, in the AE-vs-VAE notebook,
+"Samples side by side").
 
-For each sampler: the share of images the judge assigns to the class they were drawn from
-(where the sampler has classes), its mean confidence, and the Fréchet distance between its
-penultimate-layer features of the generated images and of real test images.
+The Fréchet distance of two sets of ``n`` images is biased upwards, more so the smaller ``n``,
+so only distances of equal ``n`` compare, and only against a baseline at that ``n``. Here the
+real images are split once into a **reference half** and a **held half**. Each of ``draws``
+rounds draws ``n`` fresh images from every sampler and ``n`` reference images, and scores:
+
+* every sampler's images against the reference draw;
+* ``real images``: ``n`` held real images against the reference draw, the floor any sampler
+  could reach at this ``n`` (two samples of the same distribution);
+* ``reconstructions``: the autoencoder's rebuilds of those ``n`` held images, the floor of any
+  sampler that decodes through it (no reconstruction of a reference image is scored).
+
+Each row reports the mean and the standard deviation over the rounds; differences within about
+two standard deviations are noise at this ``n`` (:func:`compare` says so in words).
 """
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+import torch
+
 from . import frechet, judge
 
+REAL = "real images"
+RECONSTRUCTIONS = "reconstructions"
 
-def score_samplers(judge_model, generated: dict, reference_images, reference_labels=None,
-                   per_class: bool = False, device="auto") -> dict:
-    """``{sampler: {"judge_agreement", "judge_confidence", "frechet_distance"}}``.
 
-    ``generated`` maps a sampler's name to a :class:`gae_helpers.sampling.Generated`;
-    ``judge_agreement`` is None for samplers without classes. With ``per_class``, samplers with
-    classes also get ``frechet_distance_per_class`` against the reference images of each class.
+def split_real(n_images: int, seed: int = 0):
+    """Indices of the reference half and the held half of ``n_images`` real images."""
+    order = np.random.default_rng([int(seed), 7]).permutation(n_images)
+    return np.sort(order[: n_images // 2]), np.sort(order[n_images // 2:])
+
+
+def score_samplers(judge_model, samplers: dict, real_images, n: int, draws: int = 5,
+                   seed: int = 0, reconstructions=None, device="auto") -> dict:
+    """``{row: {"n", "frechet_distance", "frechet_sd", "judge_agreement", "judge_confidence"}}``.
+
+    Parameters
+    ----------
+    judge_model : gae_helpers.judge.Judge
+    samplers : dict
+        ``{name: draw}`` with ``draw(n, seed) -> gae_helpers.sampling.Generated``
+        (see :func:`gae_helpers.sampling.decoding`).
+    real_images : torch.Tensor
+        Real images (the test images), split into the reference and the held half.
+    n : int
+        Images per set; at most half the real images (it is lowered to that, and the rows
+        say which ``n`` they used).
+    draws : int
+        Rounds, at least 2, for the spread.
+    reconstructions : dict, optional
+        ``{row: reconstruct}`` with ``reconstruct(images) -> images``: a row of each model's
+        rebuilds of the held images (e.g. ``{"reconstructions": ...}``).
+
+    Examples
+    --------
+    >>> from gae_helpers.judge import JudgeConfig
+    >>> from gae_helpers.sampling import Generated
+    >>> judge_model = JudgeConfig(image_shape=(1, 8, 8), n_classes=3).build(seed=0)
+    >>> real = torch.rand(200, 1, 8, 8, generator=torch.Generator().manual_seed(0))
+    >>> noise = {"noise": lambda n, s: Generated(torch.rand(n, 1, 8, 8))}
+    >>> rows = score_samplers(judge_model, noise, real, n=50, draws=3)
+    >>> list(rows), rows["real images"]["n"]
+    (['noise', 'real images'], 50)
     """
-    reference = judge.features(judge_model, reference_images, device=device)
-    scores = {}
-    for name, gen in generated.items():
-        row = judge.judge_samples(judge_model, gen.images, gen.labels, device=device)
-        row["frechet_distance"] = frechet.frechet_distance(
-            judge.features(judge_model, gen.images, device=device), reference)
-        if per_class and gen.labels is not None and reference_labels is not None:
-            row["frechet_distance_per_class"] = {
-                int(k): v for k, v in frechet.per_class_frechet(
-                    judge_model, gen.images, gen.labels, reference_images,
-                    reference_labels, device=device).items()}
-        scores[name] = row
-    return scores
+    if isinstance(draws, bool) or int(draws) != draws or draws < 2:
+        raise ValueError(f"draws must be a whole number >= 2 (a spread needs two), got {draws!r}.")
+    reference_pool, held_pool = split_real(len(real_images), seed)
+    n = min(int(n), len(held_pool))
+    if n < 2:
+        raise ValueError(f"{len(real_images)} real images leave fewer than 2 per set: give more.")
+    ref_features = judge.features(judge_model, real_images[reference_pool], device=device)
+    held = real_images[held_pool]
+    held_features = judge.features(judge_model, held, device=device)
+    reconstructions = dict(reconstructions or {})
+    rows = {name: [] for name in [*samplers, REAL, *reconstructions]}
+    verdicts = {name: [] for name in samplers}
+    for round_ in range(int(draws)):
+        rng = np.random.default_rng([int(seed), 11, round_])
+        reference = ref_features[rng.choice(len(ref_features), n, replace=False)]
+        for name, draw in samplers.items():
+            generated = draw(n, int(seed) * 1000 + round_)
+            rows[name].append(frechet.frechet_distance(
+                judge.features(judge_model, generated.images, device=device), reference))
+            verdicts[name].append(judge.judge_samples(judge_model, generated.images,
+                                                      generated.labels, device=device))
+        pick = rng.choice(len(held), n, replace=False)
+        rows[REAL].append(frechet.frechet_distance(held_features[pick], reference))
+        for name, rebuild in reconstructions.items():
+            rebuilt = rebuild(held[torch.as_tensor(pick)])
+            rows[name].append(frechet.frechet_distance(
+                judge.features(judge_model, rebuilt, device=device), reference))
+    out = {}
+    for name, distances in rows.items():
+        row = {"n": n, "frechet_distance": float(np.mean(distances)),
+               "frechet_sd": float(np.std(distances, ddof=1))}
+        for key in ("judge_agreement", "judge_confidence"):
+            values = [v[key] for v in verdicts.get(name, []) if v[key] is not None]
+            row[key] = float(np.mean(values)) if values else None
+        out[name] = row
+    return out
 
 
 def summary_rows(scores: dict) -> dict:
-    """The three headline columns of each sampler, for printing."""
-    keys = ("judge_agreement", "judge_confidence", "frechet_distance")
-    return {name: {k: row.get(k) for k in keys} for name, row in scores.items()}
+    """The columns to print of each row: the judge's two verdicts and the distance ± spread."""
+    return {name: {"judge_agreement": row.get("judge_agreement"),
+                   "judge_confidence": row.get("judge_confidence"),
+                   "frechet_distance": row["frechet_distance"],
+                   "± sd": row["frechet_sd"]} for name, row in scores.items()}
+
+
+def compare(scores: dict, a: str, b: str) -> str:
+    """One sentence: which of rows ``a`` and ``b`` is closer to the real images, or that the
+    difference is within the spread (under twice the standard error of the difference).
+
+    Examples
+    --------
+    >>> rows = {"x": {"frechet_distance": 10.0, "frechet_sd": 0.5},
+    ...         "y": {"frechet_distance": 10.4, "frechet_sd": 0.5}}
+    >>> compare(rows, "x", "y")
+    'x and y cannot be told apart at this n: 10.00 against 10.40, a difference of 0.40 within twice its spread (1.41).'
+    """
+    da, db = scores[a]["frechet_distance"], scores[b]["frechet_distance"]
+    spread = 2 * math.hypot(scores[a]["frechet_sd"], scores[b]["frechet_sd"])
+    gap = abs(da - db)
+    if gap <= spread:
+        return (f"{a} and {b} cannot be told apart at this n: {da:.2f} against {db:.2f}, a "
+                f"difference of {gap:.2f} within twice its spread ({spread:.2f}).")
+    closer, farther = (a, b) if da < db else (b, a)
+    return (f"{closer} is closer to the real images than {farther}: {min(da, db):.2f} against "
+            f"{max(da, db):.2f}, a difference of {gap:.2f}, beyond twice its spread "
+            f"({spread:.2f}).")

@@ -1,5 +1,5 @@
 """Drawing latent codes from the fitted models and decoding them into images (sections
-"Sampling data", "One GMM for all classes", "Articulating styles").
+"Sampling data", "One GMM for all classes", "Articulating styles", "Explore").
 
 Every draw comes shuffled (see :func:`gae_helpers.mixture.sample_gmm`): the first images of a
 draw are as random as any others.
@@ -14,7 +14,7 @@ import torch
 from sklearn.utils import check_random_state
 
 from .geometry import uniform_box_samples
-from .mixture import sample_gmm
+from .mixture import component_covariances, sample_gmm
 
 
 @dataclass
@@ -80,3 +80,102 @@ def decoded_styles(decoder, model, device="auto") -> list:
 
     return [decode(decoder, g.means_[np.argsort(-g.weights_, kind="stable")], device=device)
             for g in model.gmms_]
+
+
+def sample_with_spread(gaussian_mixture, n_samples: int, spread: float = 1.0,
+                       random_state=None, return_components: bool = False):
+    """Draw from a fitted GaussianMixture with its covariances multiplied by ``spread``.
+
+    Section "Explore" (the sampler explorer's spread slider; the morph explorer's end points
+    at spread 1). ``spread`` scales the covariances, so samples lie ``sqrt(spread)`` times as
+    far from their component's mean; it is not the calibration's temperature
+    (:attr:`~gae_helpers.mixture.ClassGaussianMixture.temperature_`), which divides
+    log-posteriors.
+
+    A component is picked by the mixture weights, then ``mean + sqrt(spread) * L @ eps``
+    with ``L`` the Cholesky factor of that component's covariance and ``eps`` standard normal.
+
+    Parameters
+    ----------
+    gaussian_mixture : sklearn.mixture.GaussianMixture
+        Fitted, with any ``covariance_type``.
+    n_samples : int
+    spread : float, default=1.0
+        ``>= 0``: 1 samples the mixture as fitted, 0 gives the component means.
+    random_state : int, sequence of int, numpy Generator or None
+        Seeds :func:`numpy.random.default_rng`. The same seed gives the same components and
+        ``eps`` at every spread, so a larger spread only stretches each sample away from its
+        component's mean.
+    return_components : bool, default=False
+        Also return the component of each sample.
+
+    Returns
+    -------
+    codes : ndarray of shape (n_samples, n_features)
+    components : ndarray of shape (n_samples,)
+        Only with ``return_components``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.mixture import GaussianMixture
+    >>> rng = np.random.default_rng(0)
+    >>> x = np.vstack([rng.normal(-5, 1, (150, 2)), rng.normal(5, 1, (150, 2))])
+    >>> gm = GaussianMixture(2, random_state=0).fit(x)
+    >>> codes, components = sample_with_spread(gm, 4, 0.0, random_state=1,
+    ...                                        return_components=True)
+    >>> bool(np.allclose(codes, gm.means_[components]))
+    True
+    >>> near, far = (sample_with_spread(gm, 4, s, random_state=1) for s in (1.0, 4.0))
+    >>> bool(np.allclose(far - codes, 2 * (near - codes)))
+    True
+    """
+    spread = float(spread)
+    if not spread >= 0:
+        raise ValueError(f"spread must be >= 0, got {spread!r}.")
+    rng = np.random.default_rng(random_state)
+    gm = gaussian_mixture
+    weights = np.asarray(gm.weights_, dtype=np.float64)
+    components = rng.choice(len(weights), size=int(n_samples), p=weights / weights.sum())
+    eps = rng.standard_normal((int(n_samples), gm.means_.shape[1]))
+    chol = _cholesky_factors(gm)
+    codes = gm.means_[components] + np.sqrt(spread) * np.einsum("nij,nj->ni",
+                                                                chol[components], eps)
+    return (codes, components) if return_components else codes
+
+
+def _cholesky_factors(gm):
+    """The Cholesky factors of every component's covariance, cached on the estimator (keyed
+    by the covariance array they were computed from)."""
+    cached = getattr(gm, "_gae_cholesky", None)
+    if cached is not None and cached[0] is gm.covariances_:
+        return cached[1]
+    chol = np.linalg.cholesky(component_covariances(gm))
+    try:
+        gm._gae_cholesky = (gm.covariances_, chol)
+    except AttributeError:
+        pass
+    return chol
+
+
+def decoding(decoder, samplers: dict, device="auto") -> dict:
+    """``{name: codes(n, seed) -> Draw}`` to ``{name: draw(n, seed) -> Generated}``: each
+    sampler's codes decoded, as :func:`gae_helpers.sample_quality.score_samplers` takes them.
+
+    Examples
+    --------
+    >>> from gae_helpers.autoencoder import AutoencoderConfig
+    >>> ae = AutoencoderConfig("dense", (1, 8, 8), latent_dim=2).build()
+    >>> draw = decoding(ae, {"prior": lambda n, s: from_prior(2, n, s)})["prior"]
+    >>> draw(3, 0).images.shape
+    torch.Size([3, 1, 8, 8])
+    """
+    from .autoencoder import decode
+
+    def decoded(codes):
+        def draw(n, seed):
+            d = codes(n, seed)
+            return Generated(decode(decoder, d.codes, device=device), d.labels)
+        return draw
+
+    return {name: decoded(codes) for name, codes in samplers.items()}

@@ -26,6 +26,7 @@ from torch import nn
 from torch.nn import functional as F
 from . import autoencoder as _ae
 from .autoencoder import (AutoencoderConfig, _batched, _build, _check_images, _check_whole)
+from .device import inference_dtype
 
 __all__ = ["VAEConfig", "VAE", "train_vae", "loss_terms", "encode_mean", "decode",
            "reconstruct", "sample_prior", "train_or_load_vae"]
@@ -273,7 +274,7 @@ def encode_mean(model: VAE, images, batch_size: int = 1024, device="auto") -> np
     >>> encode_mean(model, torch.rand(5, 1, 8, 8)).shape
     (5, 3)
     """
-    images = _check_images(images, model.config)
+    images = _check_images(images, model.config, dtype=inference_dtype())
     codes = _batched(lambda x: model.encode_stats(x)[0], images, batch_size, device, model)
     return codes.astype(np.float64)
 

@@ -6,9 +6,11 @@
   channels_last or bfloat16 autocast on top of them, then all three (our loop). Same model,
   same batch size, measured alternately in this process; each as a ratio to the baseline.
 * Encode throughput, and the fit time of the per-class GMMs on 60,000 codes.
-* Wall time of each walkthrough's full default run (training included, a fresh model cache),
-  the time of each of its sections, the time of a rerun with everything cached, and peak
-  memory, unless --skip-notebooks.
+* Each walkthrough's full default run with a fresh model cache, on every arithmetic path
+  this CPU has (float32 on AVX2 kernels always, bfloat16 where native), section by section,
+  beside the same walkthrough at the baseline commit (the previous defaults: longer training,
+  a judge trained per run) run in the same session on the same path, as ratios; then a run
+  on the shipped models (no training) and the peak memory. --skip-notebooks skips them.
 
 The real MNIST is used when $GAE_DATA_DIR (or --data-dir) holds it; otherwise
 torchvision's FakeData stands in for the throughput figures. Nothing here asserts:
@@ -39,8 +41,7 @@ from gae_helpers.device import native_bfloat16
 from gae_helpers.mixture import ClassGaussianMixture
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = {"01_mnist.ipynb": [], "02_fashion_mnist.ipynb": [],
-             "03_gae_vs_vae.ipynb": ["-p", "dataset", "mnist"]}
+BASELINE = "d176129"  # the last commit with the previous defaults (15/25 epochs, judge per run)
 
 
 def say(name, value):
@@ -123,7 +124,7 @@ def section_times(executed) -> dict:
     import nbformat
 
     nb = nbformat.read(executed, as_version=4)
-    times, section = {}, "setup"
+    times, section = {}, "1. Setup and parameters"
     for cell in nb.cells:
         heading = re.search(r"^## (.+)$", cell.source, re.M) if cell.cell_type == "markdown" \
             else None
@@ -135,33 +136,93 @@ def section_times(executed) -> dict:
     return times
 
 
-def notebook_runs(name, data_dir):
-    """Run a notebook's full default configuration twice in subprocesses: with a fresh model
-    cache (training included), then again with the cache the first run filled. Returns both
-    wall times, the peak memory and the fresh run's time per section."""
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "GAE_CACHE_DIR": str(Path(tmp) / "cache"), "TQDM_DISABLE": "1"}
-        if data_dir:
-            env["GAE_DATA_DIR"] = str(Path(data_dir).resolve())
-        timings, peaks = [], []
-        for attempt in ("fresh", "cached"):
-            started = time.perf_counter()
-            done = subprocess.run(
-                [sys.executable, "-c", _MEASURE, sys.executable, "-m", "papermill",
-                 "--cwd", str(ROOT / "notebooks"), "--log-level", "WARNING",
-                 str(ROOT / "notebooks" / name), str(Path(tmp) / f"{attempt}.ipynb"),
-                 "-p", "output_dir", str(Path(tmp) / attempt), *NOTEBOOKS[name]],
-                check=True, env=env, stdout=subprocess.PIPE, text=True)
-            timings.append(time.perf_counter() - started)
-            peaks.append(int(done.stdout.split()[-1]) / 1024)
-        sections = section_times(Path(tmp) / "fresh.ipynb")
-    return timings, max(peaks), sections
+def cpu_paths() -> dict:
+    """The arithmetic paths to time: float32 on AVX2 kernels (the path of CPUs without native
+    bfloat16, taken here whatever this CPU has), and bfloat16 where this CPU has it natively."""
+    paths = {"float32 (AVX2 kernels)": {"GAE_PRECISION": "float32"}}
+    if torch.backends.cpu.get_cpu_capability() not in ("AVX2", "DEFAULT"):
+        paths["float32 (AVX2 kernels)"].update(ATEN_CPU_CAPABILITY="avx2",
+                                               ONEDNN_MAX_CPU_ISA="AVX2")
+    if native_bfloat16(torch.device("cpu")):
+        paths["bfloat16 (native)"] = {"GAE_PRECISION": "bfloat16"}
+    return paths
+
+
+def baseline_tree(commit: str, folder: Path) -> Path:
+    """The project as it was at ``commit`` (the previous defaults), unpacked into ``folder``."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit], check=True,
+                             stdout=subprocess.PIPE).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
+def notebook_run(tree: Path, notebook: str, parameters: list, env: dict, scratch: Path):
+    """One full run with a fresh model cache, the kernel importing ``tree``'s gae_helpers.
+    Returns the wall time, the peak memory (MiB) and the time of each section."""
+    scratch.mkdir(parents=True)
+    env = {**os.environ, **env, "GAE_CACHE_DIR": str(scratch / "cache"), "TQDM_DISABLE": "1",
+           "PYTHONPATH": str(tree)}
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE, sys.executable, "-m", "papermill",
+         "--cwd", str(tree / "notebooks"), "--log-level", "WARNING",
+         str(tree / "notebooks" / notebook), str(scratch / "run.ipynb"),
+         "-p", "output_dir", str(scratch / "run"), *parameters],
+        check=True, env=env, stdout=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - started
+    return wall, int(done.stdout.split()[-1]) / 1024, section_times(scratch / "run.ipynb")
 
 
 # Runs a command and prints the peak resident memory (KiB) of its largest process, the
 # notebook's kernel included (papermill waits for it).
 _MEASURE = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, "
             "stdout=sys.stderr); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+
+# The walkthrough now, and the same walkthrough at the baseline commit (one notebook per dataset).
+WALKTHROUGHS = {"mnist": (("walkthrough.ipynb", ["-p", "dataset", "mnist"]),
+                          ("01_mnist.ipynb", [])),
+                "fashion-mnist": (("walkthrough.ipynb", ["-p", "dataset", "fashion-mnist"]),
+                                  ("02_fashion_mnist.ipynb", []))}
+
+
+def compare_walkthroughs(datasets, paths, baseline_commit, shipped: bool):
+    """Each walkthrough's sections now and at the baseline, per path, as seconds and ratios."""
+    from gae_helpers.report import cpu_kind, cpu_model
+
+    say("CPU", f"{cpu_model()} ({cpu_kind()})")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        old_tree = baseline_tree(baseline_commit, tmp / "baseline") if baseline_commit else None
+        for dataset in datasets:
+            (new_nb, new_params), (old_nb, old_params) = WALKTHROUGHS[dataset]
+            for path_name, env in paths.items():
+                label = f"{dataset}, {path_name}"
+                wall, peak, now = notebook_run(ROOT, new_nb, new_params, env,
+                                               tmp / f"{dataset}-{len(env)}-now")
+                say(f"{label}: walkthrough, fresh cache (s)", f"{wall:.0f}")
+                say(f"{label}: peak memory of its largest process (MiB)", f"{peak:.0f}")
+                if shipped:
+                    wall_shipped, _, _ = notebook_run(
+                        ROOT, new_nb, [*new_params, "-p", "pretrained_dir", "shipped"], env,
+                        tmp / f"{dataset}-{len(env)}-shipped")
+                    say(f"{label}: walkthrough on the shipped models, fresh cache (s)",
+                        f"{wall_shipped:.0f}")
+                if old_tree is None:
+                    for section, seconds in now.items():
+                        say(f"{label}: section '{section}' (s)", f"{seconds:.1f}")
+                    continue
+                old_wall, _, before = notebook_run(old_tree, old_nb, old_params, env,
+                                                   tmp / f"{dataset}-{len(env)}-before")
+                say(f"{label}: previous defaults ({baseline_commit}), fresh cache (s)",
+                    f"{old_wall:.0f}")
+                say(f"{label}: walkthrough now / previous defaults", f"{wall / old_wall:.2f}")
+                print(f"| {label}: section | previous (s) | now (s) | now / previous |")
+                print("| --- | --- | --- | --- |")
+                for section in dict.fromkeys([*before, *now]):
+                    b, n = before.get(section), now.get(section)
+                    ratio = f"{n / b:.2f}" if b and n is not None else "-"
+                    print(f"| {section} | {b if b is None else f'{b:.1f}'} | "
+                          f"{n if n is None else f'{n:.1f}'} | {ratio} |", flush=True)
 
 
 def main(argv=None):
@@ -172,7 +233,15 @@ def main(argv=None):
     parser.add_argument("--latent-dim", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-notebooks", action="store_true",
-                        help="skip the two full notebook runs (about 10 minutes)")
+                        help="skip the walkthrough runs (several minutes each)")
+    parser.add_argument("--datasets", nargs="+", default=list(WALKTHROUGHS),
+                        choices=list(WALKTHROUGHS))
+    parser.add_argument("--paths", nargs="+", default=None, choices=["float32", "bfloat16"],
+                        help="default: float32, and bfloat16 where this CPU has it natively")
+    parser.add_argument("--baseline", default=BASELINE,
+                        help="the commit whose walkthroughs are the previous defaults ('' to skip)")
+    parser.add_argument("--skip-shipped", action="store_true",
+                        help="skip the runs on the shipped models")
     args = parser.parse_args(argv)
     torch.manual_seed(0)
     say("torch threads", torch.get_num_threads())
@@ -214,15 +283,10 @@ def main(argv=None):
 
     if args.skip_notebooks:
         return
-    for name in NOTEBOOKS:
-        (fresh, cached), peak_mb, sections = notebook_runs(
-            name, args.data_dir or os.environ.get("GAE_DATA_DIR"))
-        say(f"notebook {name} full default run, fresh cache, training included (s)",
-            f"{fresh:.0f}")
-        for section, seconds in sections.items():
-            say(f"notebook {name} section '{section}' (s)", f"{seconds:.1f}")
-        say(f"notebook {name} rerun with models and GMMs cached (s)", f"{cached:.0f}")
-        say(f"notebook {name} peak memory of its largest process (MiB)", f"{peak_mb:.0f}")
+    paths = cpu_paths()
+    if args.paths:
+        paths = {name: env for name, env in paths.items() if name.split()[0] in args.paths}
+    compare_walkthroughs(args.datasets, paths, args.baseline or None, not args.skip_shipped)
 
 
 if __name__ == "__main__":

@@ -23,17 +23,20 @@ import time
 from pathlib import Path
 
 import torch
+from sklearn.decomposition import PCA
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from gae_helpers.autoencoder import AutoencoderConfig, build_autoencoder, encode, train_autoencoder
 from gae_helpers.checkpoint import cache_path, load_model, save_model
 from gae_helpers.data import load_dataset, validation_split
+from gae_helpers.device import resolve_precision
 from gae_helpers.mixture import ClassGaussianMixture
 from gae_helpers.storage import atomic_path
 
 FIELDS = ["dataset", "architecture", "widths", "latent_dim", "epochs", "batch_size",
-          "learning_rate", "n_components", "covariance_type", "reg_covar", "init_params",
-          "max_iter", "val_accuracy",
-          "train_seconds", "gmm_seconds", "command"]
+          "learning_rate", "schedule", "n_components", "covariance_type", "reg_covar",
+          "init_params", "max_iter", "tol", "code_scaling", "val_accuracy",
+          "train_seconds", "gmm_seconds", "kernels", "command"]
 
 
 def main(argv=None):
@@ -46,18 +49,31 @@ def main(argv=None):
     parser.add_argument("--batch-norm", action="store_true")
     parser.add_argument("--shift", type=int, default=0,
                         help="label-free augmentation: random shifts of up to this many pixels")
+    parser.add_argument("--deform", type=float, default=0.0,
+                        help="label-free augmentation: random affine warps of the input of this "
+                             "strength, the clean image as the target")
     parser.add_argument("--precision", default="auto", choices=["auto", "float32", "bfloat16"])
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--eval-epochs", type=int, nargs="+", default=None,
                         help="epochs after which to evaluate (default: the last)")
     parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--learning-rate", type=float, default=1e-3,
+                        help="Adam's step size; with --schedule onecycle, the peak")
+    parser.add_argument("--schedule", default="constant", choices=["constant", "onecycle"],
+                        help="onecycle: the learning rate warms up to --learning-rate and anneals "
+                             "over --epochs, so --eval-epochs other than the last mean little")
     parser.add_argument("--components", type=int, nargs="+", default=[6])
     parser.add_argument("--covariance", nargs="+", default=["full"])
     parser.add_argument("--reg-covar", type=float, nargs="+", default=[1e-6])
     parser.add_argument("--init-params", nargs="+", default=["kmeans"],
                         help="EM initialisation of the GMMs: kmeans, k-means++, ...")
     parser.add_argument("--max-iter", type=int, nargs="+", default=[100])
+    parser.add_argument("--tol", type=float, nargs="+", default=[1e-3],
+                        help="EM's convergence threshold of the GMMs")
+    parser.add_argument("--code-scaling", nargs="+", default=["none"],
+                        choices=["none", "standard", "whiten"],
+                        help="codes before the GMMs: as they are, standardised per dimension, or "
+                             "PCA-whitened (both fitted on the training codes)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="runs/search.csv", help="CSV the rows are appended to")
     parser.add_argument("--checkpoint", default=None,
@@ -88,21 +104,30 @@ def main(argv=None):
             return
         t0 = time.perf_counter()
         z_train, z_val = encode(model, data.x_train), encode(model, data.x_test)
-        for cov, k, reg, init, iters in itertools.product(args.covariance, args.components,
-                                                          args.reg_covar, args.init_params,
-                                                          args.max_iter):
+        for cov, k, reg, init, iters, tol, scaling in itertools.product(
+                args.covariance, args.components, args.reg_covar, args.init_params,
+                args.max_iter, args.tol, args.code_scaling):
             t1 = time.perf_counter()
+            scaler = {"none": FunctionTransformer(), "standard": StandardScaler(),
+                      "whiten": PCA(whiten=True, random_state=args.seed)}[scaling]
+            scaler.fit(z_train)
             gmm = ClassGaussianMixture(n_components=k, covariance_type=cov, reg_covar=reg,
-                                       init_params=init, max_iter=iters,
-                                       random_state=args.seed).fit(z_train, data.y_train)
-            accuracy = gmm.score(z_val, data.y_test)
+                                       init_params=init, max_iter=iters, tol=tol,
+                                       random_state=args.seed).fit(scaler.transform(z_train),
+                                                                   data.y_train)
+            accuracy = gmm.score(scaler.transform(z_val), data.y_test)
             row = {"dataset": args.dataset,
                    "architecture": args.architecture + ("+bn" if args.batch_norm else "")
                    + (f"+shift{args.shift}" if args.shift else "")
+                   + (f"+deform{args.deform:g}" if args.deform else "")
                    + ("" if args.precision == "auto" else f" ({args.precision})"),
                    "widths": "-".join(map(str, config.widths)), "latent_dim": args.latent_dim,
                    "epochs": epoch, "batch_size": args.batch_size,
-                   "learning_rate": args.learning_rate, "n_components": k,
+                   "learning_rate": args.learning_rate, "schedule": args.schedule,
+                   "n_components": k, "tol": tol, "code_scaling": scaling,
+                   "kernels": f"{torch.backends.cpu.get_cpu_capability()} "
+                              f"{resolve_precision(args.precision, torch.device('cpu'))}"
+                              .replace("torch.", ""),
                    "covariance_type": cov, "reg_covar": reg, "init_params": init,
                    "max_iter": iters, "val_accuracy": round(accuracy, 4),
                    "train_seconds": ("cached" if started is None
@@ -113,7 +138,8 @@ def main(argv=None):
         evaluating[0] += time.perf_counter() - t0
 
     settings = dict(epochs=args.epochs, batch_size=args.batch_size,
-                    learning_rate=args.learning_rate, shift=args.shift)
+                    learning_rate=args.learning_rate, shift=args.shift, schedule=args.schedule,
+                    deform=args.deform)
     training = dict(**settings, seed=args.seed, precision=args.precision)
     cached = Path(args.checkpoint) if args.checkpoint else cache_path(
         config, data=(data.x_train,), settings=settings, seed=args.seed,

@@ -15,6 +15,10 @@ from references import CONFIGS, code_sources, execute, missing_data
 from gae_helpers.report import load_metrics, without_timings
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+# Sources are edited (jupytext pairs); runs are what papermill made of a source, for readers.
+SOURCES = [ROOT / "notebooks" / name for name in ("walkthrough.ipynb", "03_gae_vs_vae.ipynb")]
+RUNS = {"01_mnist.ipynb": ("walkthrough.ipynb", "mnist"),
+        "02_fashion_mnist.ipynb": ("walkthrough.ipynb", "fashion-mnist")}
 REQUIRED_METRICS = {
     "01": ["dataset", "accuracy_train", "accuracy_test", "reject_rate_test", "judge_accuracy_test",
            "samples", "ece_test", "ece_test_calibrated", "ood_auroc", "reject_rate_noise",
@@ -48,14 +52,23 @@ def test_notebook_runs_headless(name, tmp_path):
     nb = nbformat.read(ROOT / "notebooks" / notebook, as_version=4)
     assert sorted(metrics["parameters"]) == sorted(parameter_names(nb))
     assert len(list((tmp_path / "run").glob("*.png"))) >= (4 if notebook.startswith("03") else 10)
-    # Training differs between torch releases and CPUs: floors, not exact numbers.
+    # Training differs between torch releases, CPUs and arithmetic: floors measured on both
+    # training paths and several CPU kinds, minus a margin (configs.json's "floors").
+    floors = CONFIGS[name]["floors"]
     for model in metrics.get("models", {"ae": metrics}).values():
-        assert model["accuracy_test"] > 0.6
-    assert metrics["judge_accuracy_test"] > 0.7
-    for scores in metrics["samples"].values():
-        assert 0 <= scores["judge_confidence"] <= 1 and scores["frechet_distance"] >= 0
+        assert model["accuracy_test"] >= floors["accuracy_test"]
+    assert metrics["judge_accuracy_test"] >= floors["judge_accuracy_test"]
+    samples = metrics["samples"]
+    class_gmms = "class_gmms" if "class_gmms" in samples else "ae_class_gmms"
+    assert samples[class_gmms]["judge_agreement"] >= floors["judge_agreement"]
+    assert samples[class_gmms]["frechet_distance"] <= floors["frechet_distance_max"]
+    for scores in samples.values():
+        assert scores["frechet_distance"] >= 0 and scores["frechet_sd"] >= 0
+    assert samples["real images"]["frechet_distance"] < samples[class_gmms]["frechet_distance"]
     if "reject_rate_test" in metrics:
-        assert 0 <= metrics["reject_rate_test"] < 0.2 and metrics["ece_test"] < 0.3
+        low, high = floors["reject_rate_test"]
+        assert low <= metrics["reject_rate_test"] <= high
+        assert metrics["ece_test_calibrated"] <= floors["ece_test_calibrated_max"]
 
 
 @pytest.mark.parametrize("name", CONFIGS)
@@ -86,7 +99,7 @@ def test_reference_runs_on_committed_models(name):
 def test_same_seed_same_metrics(tmp_path):
     runs = []
     for attempt in ("a", "b"):
-        execute("01_mnist-digits", tmp_path / f"{attempt}.ipynb", output_dir=tmp_path / attempt,
+        execute("walkthrough-digits", tmp_path / f"{attempt}.ipynb", output_dir=tmp_path / attempt,
                 cwd=tmp_path, cache_dir=tmp_path / f"cache-{attempt}")
         metrics = load_metrics(tmp_path / attempt / "metrics.json")
         assert metrics["autoencoder_source"] == "trained"
@@ -108,7 +121,23 @@ def test_notebooks_are_thin_and_parameterised(path):
                                          "language": "python", "name": "python3"}
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_notebook_is_a_source_or_a_run_of_one():
+    assert sorted(p.name for p in NOTEBOOKS) == sorted([p.name for p in SOURCES] + list(RUNS))
+
+
+@pytest.mark.parametrize("run_name", RUNS)
+def test_committed_run_follows_its_source(run_name):
+    source, dataset = RUNS[run_name]
+    run = nbformat.read(ROOT / "notebooks" / run_name, as_version=4)
+    ours = code_sources(nbformat.read(ROOT / "notebooks" / source, as_version=4))
+    assert code_sources(run) == ours, (
+        f"{run_name} was run from other code than {source}: regenerate it with `make notebooks`")
+    injected = next(c for c in run.cells if "injected-parameters" in c.metadata.get("tags", []))
+    assert f'dataset = "{dataset}"' in injected.source
+    assert "jupytext" not in run.metadata, f"{run_name} is a run, not a jupytext pair"
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
 def test_notebook_and_its_paired_script_agree(path):
     script = path.with_suffix(".py")
     assert script.is_file(), f"{script.name} is missing: run `make sync`"

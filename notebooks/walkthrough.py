@@ -16,11 +16,10 @@
 # ---
 
 # %% [markdown]
-# # Gaussian Auto Embeddings on MNIST
+# # Gaussian Auto Embeddings
 #
-# This notebook retraces Vincent Warmerdam's post *Gaussian Auto Embeddings* (2018) on MNIST:
-# 70,000 handwritten digits, 28x28 pixels, 60,000 for training and 10,000 for testing.
-# The recipe: train a plain autoencoder **without labels**, then fit one Gaussian mixture model
+# This notebook retraces Vincent Warmerdam's post *Gaussian Auto Embeddings* (2018) on MNIST
+# or Fashion-MNIST (the `dataset` parameter; the run shown says which below). The recipe: train a plain autoencoder **without labels**, then fit one Gaussian mixture model
 # (GMM) per class to the latent codes of that class. Those GMMs let us
 #
 # * sample new images of a chosen class through the decoder,
@@ -37,6 +36,8 @@
 # Every knob lives in the next cell, which is tagged `parameters` for
 # [papermill](https://papermill.readthedocs.io): `papermill --help-notebook NOTEBOOK` lists them
 # and `-p name value` overrides one, e.g. `-p dataset digits -p epochs 5` for a quick run.
+# Parameters left at `None` (or `"auto"`) take the dataset's defaults, and the cell after the
+# parameters checks every value before anything is loaded or trained.
 # The defaults were chosen on a validation split of the training images (see the README);
 # the test images are only ever reported. A tenth of the training images is held out from
 # the autoencoder and the GMMs: the reject thresholds, the calibration temperature and the
@@ -45,16 +46,19 @@
 # %% tags=["parameters"]
 dataset: str = "mnist"  # "mnist", "fashion-mnist" or "digits" (8x8, built in)
 data_dir: "Optional[str]" = None  # dataset folder; None: $GAE_DATA_DIR, else ./data
-other_dataset: "Optional[str]" = "fashion-mnist"  # images of no class, for section 8; None: skip
+other_dataset: "Optional[str]" = "auto"  # images of no class, section 8: "auto" (the other dataset), "mnist", "fashion-mnist", None (skip)
 n_train: "Optional[int]" = None  # training images, a stratified subset; None for all
 n_test: "Optional[int]" = None  # test images, a stratified subset; None for all
 validation_fraction: float = 0.1  # training images held out for thresholds and calibration
 architecture: str = "conv"  # autoencoder: "conv" (convolutions, then dense) or "dense"
-latent_dim: int = 32  # size of the latent code
-epochs: int = 15  # passes over the training images
+latent_dim: "Optional[int]" = None  # size of the latent code; None: the dataset's default (MNIST 32, Fashion-MNIST 64)
+epochs: "Optional[int]" = None  # passes over the training images; None: the dataset's default
 batch_size: int = 128  # images per Adam step
-learning_rate: float = 1e-3  # Adam's step size
+learning_rate: float = 1e-3  # Adam's step size; with the one-cycle schedule, its peak
+lr_schedule: str = "constant"  # "constant", or "onecycle" (warm up to learning_rate, then anneal)
+deform: float = 0.0  # label-free augmentation: random affine warps of the input, clean target; 0: off
 precision: str = "auto"  # training arithmetic: "auto" (bfloat16 where native), "float32"
+inference_precision: str = "float32"  # encoding, decoding, judging: "float32", or "float64" (same digits on every CPU)
 n_components: int = 12  # Gaussian components per class (chosen on a validation split)
 post_n_components: int = 6  # the post's number of components, reported beside ours
 covariance_type: str = "full"  # of each component: "full", "tied", "diag" or "spherical"
@@ -62,15 +66,22 @@ reg_covar: float = 0.1  # added to each covariance's diagonal; regularises the G
 reject_quantile: float = 0.01  # target share of unseen in-class images the reject option refuses
 reject_score: str = "combined"  # "none" judged by: "likelihood", "reconstruction", "combined"
 samples_per_class: int = 10  # images per row in the sample, style and morph figures
-n_generated: int = 2000  # images each sampler generates for the judge's scores
-interpolation_pairs: list = [(1, 7), (3, 8), (4, 9)]  # class indices to morph: 1 into 7, ...
+n_generated: int = 2000  # images per set for the judge's scores (at most half the test images)
+n_draws: int = 5  # rounds of fresh sets for each score's spread (mean ± sd)
+interpolation_pairs: "Optional[list]" = None  # class index pairs to morph, e.g. [(1, 7), (4, 9)]; None: the dataset's
 n_monte_carlo: int = 5000  # samples per class for the entropy and KL estimates
-pooled_fit_size: int = 10000  # codes the single all-class GMM is fitted to (EM is slow)
+pooled_fit_size: "Optional[int]" = None  # codes the single all-class GMM fits; None: all, as the class GMMs
 seed: int = 0  # seeds training, subsets, mixtures and samples
 device: str = "auto"  # "auto" (CUDA when present, else CPU), "cpu" or "cuda"
-output_dir: str = "../runs/mnist"  # figures and metrics.json; relative to notebooks/
+output_dir: "Optional[str]" = None  # figures and metrics.json; None: ../runs/DATASET (relative to notebooks/)
 cache_dir: "Optional[str]" = None  # model cache; None: $GAE_CACHE_DIR, else ~/.cache/gae
-pretrained_dir: "Optional[str]" = None  # load autoencoder.pt and judge.pt from here, no training
+pretrained_dir: "Optional[str]" = None  # None: train (cached); "shipped": the committed default autoencoder, no training; or a folder
+
+# %%
+from gae_helpers.parameters import check_parameters
+from gae_helpers.report import collect_parameters
+
+globals().update(check_parameters(collect_parameters(globals())))  # checked, defaults filled in
 
 # %%
 # %matplotlib inline
@@ -78,14 +89,17 @@ from IPython.display import display
 
 from gae_helpers import (calibration, diagnostics, explore, geometry, judge, plots,
                          plots_latent, plots_measurements, rejection, sample_quality, sampling,
-                         similarity)
+                         shipped, similarity, walkthrough)
 from gae_helpers.autoencoder import (AutoencoderConfig, decode, encode, reconstruct,
                                      train_or_load_autoencoder)
 from gae_helpers.data import load_dataset, load_other_images, validation_split
+from gae_helpers.device import set_inference_precision
 from gae_helpers.mixture import ClassGaussianMixture, fit_pooled_gmm
 from gae_helpers.mixture_cache import fit_or_load
-from gae_helpers.report import Run, collect_parameters, pretrained_file, show_table
+from gae_helpers.report import Run, pretrained_file, show_table
 
+set_inference_precision(inference_precision)
+story = walkthrough.story(dataset)
 run = Run(output_dir, collect_parameters(globals()))
 data = load_dataset(dataset, data_dir, n_train=n_train, n_test=n_test, seed=seed)
 fit, held_out = validation_split(data, validation_fraction, seed=seed)
@@ -94,6 +108,7 @@ print(data)
 print(f"{len(fit.y_train)} images fit the models, {len(held_out.y_test)} are held out "
       f"for calibration, {len(data.y_test)} test images are only reported")
 print(run.describe_stack(device, precision))
+story.show("about")
 
 # %% [markdown]
 # ## 2. Autoencoder
@@ -107,7 +122,8 @@ print(run.describe_stack(device, precision))
 config = AutoencoderConfig(architecture, data.image_shape, latent_dim)
 trained = train_or_load_autoencoder(
     fit.x_train, config, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
-    seed=seed, device=device, precision=precision, cache_dir=cache_dir,
+    schedule=lr_schedule, deform=deform, seed=seed, device=device, precision=precision,
+    cache_dir=cache_dir,
     pretrained=pretrained_file(pretrained_dir, "autoencoder"))
 autoencoder = trained.model
 run.record_training("autoencoder", trained)
@@ -129,10 +145,10 @@ display(plots.plot_image_rows([data.x_test[:12], reconstructions[:12]], ["origin
                               title="Test images and their reconstructions",
                               path=run.figure_path("reconstructions")))
 
+# %%
+story.show("autoencoder")
+
 # %% [markdown]
-# **Try this:** `-p latent_dim 2`: the codes then live in a plane, and section 13 draws the
-# whole latent space; watch the reconstructions blur.
-#
 # ## 3. Sampling data
 #
 # Now the labels come in. For each class we fit a GMM with `n_components` components to the
@@ -150,26 +166,34 @@ class_samples = sampling.decoded_class_samples(autoencoder, gmm, samples_per_cla
 display(plots.plot_image_rows(class_samples, names, title="Decoded samples, one row per class GMM",
                               path=run.figure_path("samples_per_class")))
 
+# %%
+story.show("sampling")
+
 # %% [markdown]
-# **Try this:** `-p n_components 1`: one Gaussian per class; the samples get blurrier and the
-# accuracy in section 6 drops.
-#
 # ## 4. One GMM for all classes, judged independently
 #
 # The post also fits a single GMM to all codes, labels unused, and finds its samples "sensible,
 # but worse". To measure "worse" without letting the model grade itself, an **independent
-# judge** scores the decoded images: a small CNN classifier trained on the labelled training
-# images, which never sees the autoencoder or the GMMs. For each sampler it reports the share
+# judge** scores the decoded images: a small CNN classifier trained once on the labelled
+# training images and shipped in `models/` (`make models` remakes it), which never sees the
+# autoencoder or the GMMs. Like the Inception network of FID it is an instrument: every run,
+# seed and notebook is scored by the same one. For each sampler it reports the share
 # of images it assigns to the class they were drawn from, its mean confidence, and the Fréchet
 # distance between its penultimate-layer features of the generated images and of real test
-# images (lower is closer; the FID formula with the judge as feature network). The
-# reconstructions of the test images are the floor any sampler can reach through this decoder.
+# images (lower is closer; the FID formula with the judge as feature network).
+#
+# A Fréchet distance shrinks as the sets grow, so every row compares `n_generated` images with
+# `n_generated` real test images from a reference half of the test set, over `n_draws` fresh
+# draws (mean ± sd). Two rows are the yardsticks at the same size: **real images** (images of
+# the other half against the reference: what a perfect sampler would score) and
+# **reconstructions** (the decoder's rebuilds of those held images: the best any sampler that
+# decodes through it can do). A difference means something only beyond its spread; the lines
+# under the table say which do. The single GMM has as many components as the class GMMs
+# together and, unless `pooled_fit_size` says otherwise, fits the same codes.
 
 # %%
-judged = judge.train_or_load_judge(
-    data.x_train, data.y_train, judge.JudgeConfig(data.image_shape, len(names)), seed=seed,
-    device=device, precision=precision, cache_dir=cache_dir,
-    pretrained=pretrained_file(pretrained_dir, "judge"))
+judged = shipped.load_judge(dataset, judge.JudgeConfig(data.image_shape, len(names)),
+                            pretrained_dir)
 judge_model = judged.model
 run.record_training("judge", judged)
 run.metrics["judge_accuracy_test"] = judge.accuracy(judge_model, data.x_test, data.y_test,
@@ -180,27 +204,33 @@ print(f"judge test accuracy: {run.metrics['judge_accuracy_test']:.4f}")
 pooled = fit_pooled_gmm(z_train, n_components * len(names), covariance_type, reg_covar,
                         max_samples=pooled_fit_size, random_state=seed, cache_dir=cache_dir,
                         use_cache=True)
-generated = sampling.generate(autoencoder, {
-    "class_gmms": sampling.from_class_gmms(gmm, n_generated, seed),
-    "single_gmm": sampling.from_gmm(pooled, n_generated, seed),
-    "uniform_box": sampling.from_uniform_box(z_train, n_generated, seed),
+samplers = sampling.decoding(autoencoder, {
+    "class_gmms": lambda n, s: sampling.from_class_gmms(gmm, n, s),
+    "single_gmm": lambda n, s: sampling.from_gmm(pooled, n, s),
+    "uniform_box": lambda n, s: sampling.from_uniform_box(z_train, n, s),
 }, device=device)
-generated["reconstructions"] = sampling.Generated(reconstructions, data.y_test)
-run.metrics["samples"] = sample_quality.score_samplers(judge_model, generated, data.x_test,
-                                                      data.y_test, per_class=True, device=device)
+run.metrics["samples"] = sample_quality.score_samplers(
+    judge_model, samplers, data.x_test, n=n_generated, draws=n_draws, seed=seed,
+    reconstructions={"reconstructions": lambda x: reconstruct(autoencoder, x, device=device)},
+    device=device)
 run.metrics["test_loglik_per_class_gmms"] = float(gmm.score_samples(z_test).mean())
 run.metrics["test_loglik_single_gmm"] = float(pooled.score_samples(z_test).mean())
+n_pooled = len(z_train) if pooled_fit_size is None else min(pooled_fit_size, len(z_train))
+print(f"{run.metrics['samples']['real images']['n']} images per set, {n_draws} draws; the "
+      f"single GMM fits {n_pooled} of the {len(z_train)} codes the class GMMs fit")
 show_table(sample_quality.summary_rows(run.metrics["samples"]), index_name="sampler", digits=3)
+print(sample_quality.compare(run.metrics["samples"], "class_gmms", "single_gmm"))
+print(sample_quality.compare(run.metrics["samples"], "class_gmms", "real images"))
 print(f"mean test log-likelihood: per-class GMMs {run.metrics['test_loglik_per_class_gmms']:.1f},"
       f" one GMM {run.metrics['test_loglik_single_gmm']:.1f}")
 display(plots.plot_image_rows(
-    [generated[name].images[:samples_per_class] for name in generated], list(generated),
+    [draw(samples_per_class, seed).images for draw in samplers.values()], list(samplers),
     title="A random draw from each sampler (one row each)",
     path=run.figure_path("samples_by_sampler")))
 
 # %% [markdown]
-# **Try this:** `-p pooled_fit_size 2000`: the single GMM sees fewer codes; watch its
-# Fréchet distance grow.
+# **Try this:** `-p pooled_fit_size 2000`: the single GMM sees fewer codes than the class GMMs;
+# does its Fréchet distance grow beyond the spread?
 #
 # ## 5. Manifold evidence
 #
@@ -222,9 +252,10 @@ display(plots.plot_histograms(
     "log-likelihood under the class GMMs", "Where the images live",
     path=run.figure_path("loglik_uniform_vs_test")))
 
+# %%
+story.show("manifold")
+
 # %% [markdown]
-# **Try this:** `-p latent_dim 8`: a smaller box; do uniform samples start to look like digits?
-#
 # ## 6. Predicting data
 #
 # Bayes' rule turns the class likelihoods into class probabilities: p(class | code) is
@@ -327,9 +358,13 @@ display(plots.plot_image_grid(data.x_test[rejected_test][:20],
 # ## 9. Transitioning classes
 #
 # Draw a code from one class's GMM and one from another's, walk the straight line between them
-# and decode each step. Digits that share strokes (4 and 9, 3 and 8) morph smoothly; the KL
-# divergences of section 11 say which classes the mixtures find closest. Under each strip we
-# print the class the model assigns along the way.
+# and decode each step. Under each strip we print the class the model assigns along the way,
+# or "none" where the code's likelihood under that class falls below the class's threshold of
+# section 7. That is the likelihood rule on codes alone; section 8's reject option judges whole
+# images by `reject_score`, so the two can disagree near a boundary.
+
+# %%
+story.show("transitions")
 
 # %%
 morphs = geometry.morph_strips(autoencoder, gmm, interpolation_pairs, samples_per_class, names,
@@ -340,10 +375,10 @@ display(plots.plot_image_rows(morphs.images, morphs.labels,
                               title="Interpolating between two classes",
                               path=run.figure_path("interpolations")))
 
+# %%
+story.show("morph")
+
 # %% [markdown]
-# **Try this:** `-p "interpolation_pairs" "[[0, 6], [5, 3]]"` and look for the step where the
-# predicted class flips.
-#
 # ## 10. Articulating styles
 #
 # Each component of a class's GMM is a "style" of that class: decoding the component means shows
@@ -389,19 +424,20 @@ limits = diagnostics.limitations(data.y_test, predicted_test, rejected_test, nam
 run.metrics["worst_class"] = limits.worst_class
 print(limits.summary)
 print(f"reconstruction error per pixel: {run.metrics['reconstruction_mse_test']:.4f}; "
-      f"Fréchet distance of the reconstructions: "
-      f"{run.metrics['samples']['reconstructions']['frechet_distance']:.2f} "
-      f"(the decoder averages away detail)")
+      f"Fréchet distance of the reconstructions "
+      f"{run.metrics['samples']['reconstructions']['frechet_distance']:.2f} against "
+      f"{run.metrics['samples']['real images']['frechet_distance']:.2f} for real images at the "
+      f"same n (the decoder averages away detail)")
+
+# %%
+story.show("limits")
 
 # %% [markdown]
-# **Try this:** `-p dataset fashion-mnist -p other_dataset mnist`, or open the Fashion-MNIST
-# walkthrough: the limits there are much larger.
-#
 # ## 13. Explore
 #
 # The post ends "Feel free to play with them". In JupyterLab the widgets below answer at once:
-# sample a class at a temperature, morph between two classes, walk along a style's main axis,
-# or draw a digit yourself. Headless (papermill, GitHub) each shows a still image of its first
+# sample a class at a chosen spread (a scale on its covariances), morph between two classes,
+# walk along a style's main axis, or draw an image yourself. Headless (papermill, GitHub) each shows a still image of its first
 # state. With `latent_dim=2` a map of the whole latent plane follows.
 
 # %%
@@ -424,7 +460,7 @@ else:
     print(f"latent_dim is {latent_dim}: rerun with -p latent_dim 2 to map the latent plane")
 
 # %% [markdown]
-# **Try this:** in the sampler, raise the temperature to 2 and watch the judge's verdicts
+# **Try this:** in the sampler, raise the spread to 2 and watch the judge's verdicts
 # fall apart; in the morph, find where "none" appears between two classes.
 #
 # ## Where the results are

@@ -1,0 +1,53 @@
+"""Interactive explorers of a fitted model, built with ipywidgets (section "Explore").
+
+Each explorer works on what a run already fitted: a ``decode`` function (latent codes to
+images in [0, 1]), a :class:`~gae_helpers.mixture.ClassGaussianMixture` and the class names;
+optionally a ``judge_proba`` classifier independent of the mixtures, and ``encode`` for the
+drawing pad. Nothing is trained here.
+
+Modules:
+
+``sampler``   :class:`SamplerExplorer`: decoded samples of one class's GMM at a chosen
+              spread (the factor its covariances are multiplied by; not the calibration's
+              temperature).
+``morph``     :class:`MorphExplorer`: the straight line between a code of one class and one
+              of another; the image there and the class probabilities, and "none" by the
+              per-class likelihood thresholds of ``gmm.reject``.
+``styles``    :class:`StylesExplorer`: move along one component's first principal axis.
+``draw``      :class:`DrawExplorer`: draw on a pad (ipycanvas); the drawing is scaled to the
+              dataset's image size, encoded and classified.
+``drawing``   :func:`prepare_drawing`, the pad's preprocessing (box fit, centring, area
+              averaging).
+``base``      the explorers' shared base: inputs, guarded callbacks, redraw, display.
+``panels``    the matplotlib figure, PNG and panels they draw with.
+
+The latent maths they use live with the mixtures and samplers (re-exported here for existing
+callers): :func:`~gae_helpers.mixture.component_covariances`,
+:func:`~gae_helpers.mixture.principal_axis` and
+:func:`~gae_helpers.sampling.sample_with_spread`.
+
+Each explorer keeps its widgets as attributes, recomputes in ``update`` (called by the
+widgets' callbacks, and callable from Python, as tests do) and shows its figure as a PNG in an
+``ipywidgets.Image``. ``explorer.widget`` is the container to lay out elsewhere. Displayed as
+a cell's last expression (or with ``display``), an explorer's output holds three
+representations: the live widget (JupyterLab, Jupyter Notebook), a PNG of its current state
+(papermill runs, nbconvert, static viewers) and a short deterministic text (``text/plain``,
+what nbval compares). Exceptions inside callbacks are written to the explorer's ``log``
+Output widget (and kept in ``errors``), never lost.
+
+Examples
+--------
+>>> from gae_helpers.autoencoder import decode                        # doctest: +SKIP
+>>> SamplerExplorer(lambda z: decode(autoencoder, z), gmm, names)     # doctest: +SKIP
+"""
+
+from ..mixture import component_covariances, principal_axis
+from ..sampling import sample_with_spread
+from .draw import DrawExplorer
+from .drawing import prepare_drawing
+from .morph import MorphExplorer
+from .sampler import SamplerExplorer
+from .styles import StylesExplorer
+
+__all__ = ["SamplerExplorer", "MorphExplorer", "StylesExplorer", "DrawExplorer",
+           "prepare_drawing", "sample_with_spread", "component_covariances", "principal_axis"]

@@ -1,0 +1,229 @@
+"""Every notebook parameter checked in one call, before any data is loaded or model trained.
+
+Section "Setup and parameters": the cell after the ``parameters`` cell calls
+:func:`check_parameters`, which returns the parameters with their values checked, converted
+(papermill's ``-p`` passes lists as strings) and, where left at ``None`` or ``"auto"``, filled
+with the dataset's defaults. A bad value raises a ``ValueError`` that names the parameter and
+says what to give instead, so nothing trains on a run that would fail later.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from .autoencoder import ARCHITECTURES, SCHEDULES
+from .data import DATASETS, WALKTHROUGH_DEFAULTS
+from .device import INFERENCE_PRECISIONS, PRECISIONS, resolve_device
+
+N_CLASSES = 10  # every dataset of the project has ten classes
+COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+REJECT_SCORES = ("likelihood", "reconstruction", "combined")
+OTHER_DATASETS = ("mnist", "fashion-mnist")
+
+
+def _fail(name, value, wanted):
+    raise ValueError(f"Parameter {name}={value!r} is not valid: {wanted}.")
+
+
+def _choice(options, none=False):
+    def check(name, value):
+        if value is None and none:
+            return None
+        if value not in options:
+            _fail(name, value, "use one of " + ", ".join(repr(o) for o in options)
+                  + (" or None" if none else ""))
+        return value
+    return check
+
+
+def _whole(minimum=1, none=False):
+    def check(name, value):
+        if value is None and none:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+                not float(value).is_integer() or value < minimum:
+            _fail(name, value, f"give a whole number >= {minimum}" + (" or None" if none else ""))
+        return int(value)
+    return check
+
+
+def _number(low, high=None, low_open=True, high_open=True):
+    def check(name, value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+            _fail(name, value, "give a number")
+        if (value <= low if low_open else value < low) or \
+                (high is not None and (value >= high if high_open else value > high)):
+            bounds = (("(" if low_open else "[") + f"{low}, "
+                      + (f"{high}" if high is not None else "inf") + (")" if high_open else "]"))
+            _fail(name, value, f"give a number in {bounds}")
+        return float(value)
+    return check
+
+
+def _text(none=False):
+    def check(name, value):
+        if value is None and none:
+            return None
+        if not isinstance(value, (str, Path)) or not str(value).strip():
+            _fail(name, value, "give a folder name" + (" or None" if none else ""))
+        return str(value)
+    return check
+
+
+def _existing_folder(name, value):
+    if value is None or value == "shipped":
+        return value
+    if not Path(value).expanduser().is_dir():
+        _fail(name, value, f"no such folder (relative paths start in {Path.cwd()}); give a "
+                           f"folder holding the model files, 'shipped' (models/), or None to train")
+    return str(value)
+
+
+def _device(name, value):
+    try:
+        resolve_device(value)
+    except ValueError:
+        _fail(name, value, "use 'auto', 'cpu' or 'cuda'")
+    if str(value).startswith("cuda"):
+        import torch
+
+        if not torch.cuda.is_available():
+            _fail(name, value, "CUDA is not available here; use 'auto' or 'cpu'")
+    return value
+
+
+def parse_pairs(name, value, n_classes=N_CLASSES):
+    """Class-index pairs from a list, or from its text as papermill's ``-p`` passes it.
+
+    Examples
+    --------
+    >>> parse_pairs("interpolation_pairs", "[[0, 6], [5, 3]]")
+    [(0, 6), (5, 3)]
+    >>> parse_pairs("interpolation_pairs", "[(1, 10)]")
+    Traceback (most recent call last):
+    ...
+    ValueError: Parameter interpolation_pairs='[(1, 10)]' is not valid: give a list of pairs of class indices from 0 to 9, e.g. "[[1, 7], [4, 9]]".
+    """
+    wanted = (f"give a list of pairs of class indices from 0 to {n_classes - 1}, "
+              f'e.g. "[[1, 7], [4, 9]]"')
+    pairs = value
+    if isinstance(value, str):
+        try:
+            pairs = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            _fail(name, value, wanted)
+    try:
+        pairs = [(int(a), int(b)) for a, b in pairs]
+    except (TypeError, ValueError):
+        _fail(name, value, wanted)
+    if not pairs or any(not 0 <= k < n_classes for pair in pairs for k in pair) or \
+            any(isinstance(k, bool) for pair in pairs for k in pair):
+        _fail(name, value, wanted)
+    return pairs
+
+
+CHECKS = {
+    "dataset": _choice(DATASETS),
+    "data_dir": _text(none=True),
+    "other_dataset": _choice(("auto",) + OTHER_DATASETS, none=True),
+    "n_train": _whole(20, none=True),
+    "n_test": _whole(10, none=True),
+    "validation_fraction": _number(0, 0.5),
+    "architecture": _choice(ARCHITECTURES),
+    "latent_dim": _whole(1, none=True),
+    "epochs": _whole(1, none=True),
+    "batch_size": _whole(1),
+    "learning_rate": _number(0, 1),
+    "beta": _number(0, low_open=False),
+    "lr_schedule": _choice(SCHEDULES),
+    "deform": _number(0, 3, low_open=False, high_open=False),
+    "precision": _choice(PRECISIONS),
+    "inference_precision": _choice(INFERENCE_PRECISIONS),
+    "n_components": _whole(1),
+    "post_n_components": _whole(1),
+    "covariance_type": _choice(COVARIANCE_TYPES),
+    "reg_covar": _number(0, low_open=False),
+    "reject_quantile": _number(0, 0.5),
+    "reject_score": _choice(REJECT_SCORES),
+    "samples_per_class": _whole(2),
+    "samples_per_row": _whole(2),
+    "n_generated": _whole(20),
+    "n_draws": _whole(2),
+    "interpolation_pairs": lambda name, value: None if value is None else parse_pairs(name, value),
+    "n_monte_carlo": _whole(10),
+    "pooled_fit_size": _whole(10, none=True),
+    "seed": _whole(0),
+    "device": _device,
+    "output_dir": _text(none=True),
+    "cache_dir": _text(none=True),
+    "pretrained_dir": _existing_folder,
+}
+
+
+NOTEBOOKS = {"walkthrough": "", "gae_vs_vae": "gae-vs-vae-"}  # name: its runs' folder prefix
+
+
+def check_parameters(parameters: dict, notebook: str = "walkthrough") -> dict:
+    """The notebook's parameters, checked, converted and with the dataset's defaults filled in.
+
+    Section "Setup and parameters". ``None`` for ``latent_dim``, ``epochs``,
+    ``interpolation_pairs`` and ``output_dir`` and ``"auto"`` for ``other_dataset`` take the
+    dataset's walkthrough defaults (:mod:`gae_helpers.walkthrough`); ``output_dir`` defaults to
+    ``../runs/<prefix><dataset>`` (the prefix of ``notebook`` in :data:`NOTEBOOKS`), and
+    ``pretrained_dir="shipped"`` becomes ``models/<dataset>/<notebook>/`` after checking that
+    every parameter the shipped models depend on has its default value.
+
+    Examples
+    --------
+    >>> checked = check_parameters({"dataset": "digits", "latent_dim": None, "epochs": 5})
+    >>> checked["latent_dim"], checked["epochs"]
+    (8, 5)
+    >>> check_parameters({"samples_per_class": 0})
+    Traceback (most recent call last):
+    ...
+    ValueError: Parameter samples_per_class=0 is not valid: give a whole number >= 2.
+    """
+    from .walkthrough import story
+
+    unchecked = sorted(set(parameters) - set(CHECKS))
+    if unchecked:
+        raise ValueError(f"No check for the parameter(s) {', '.join(unchecked)}: add one to "
+                         f"gae_helpers.parameters.CHECKS.")
+    checked = {name: CHECKS[name](name, value) for name, value in parameters.items()}
+    dataset = checked.get("dataset")
+    if dataset is None:
+        return checked
+    tale, defaults = story(dataset), WALKTHROUGH_DEFAULTS[dataset]
+    for name in ("latent_dim", "epochs"):
+        if name in checked and checked[name] is None:
+            checked[name] = defaults[name]
+    if checked.get("other_dataset") == "auto":
+        checked["other_dataset"] = tale.other_dataset
+    if "interpolation_pairs" in checked and checked["interpolation_pairs"] is None:
+        checked["interpolation_pairs"] = [tuple(p) for p in tale.interpolation_pairs]
+    if "output_dir" in checked and checked["output_dir"] is None:
+        checked["output_dir"] = f"../runs/{NOTEBOOKS[notebook]}{dataset}"
+    if checked.get("pretrained_dir") == "shipped":
+        checked["pretrained_dir"] = str(_shipped_models(checked, notebook))
+    return checked
+
+
+def _shipped_models(checked: dict, notebook: str):
+    """The shipped models' folder, where the training parameters are those they were made with."""
+    from .shipped import manifest, resolve_pretrained_dir, shipped_file
+
+    folder = resolve_pretrained_dir("shipped", checked["dataset"], notebook)
+    if checked["dataset"] == "digits":
+        _fail("pretrained_dir", "shipped", "no models are shipped for digits (it trains in "
+                                           "seconds); use None")
+    name = f"{checked['dataset']}/{notebook}/autoencoder.pt"
+    shipped_file(name)  # there, and the file the manifest records
+    made_with = manifest()[name].get("parameters", {})
+    differ = {k: (checked[k], v) for k, v in made_with.items() if k in checked and checked[k] != v}
+    if differ:
+        _fail("pretrained_dir", "shipped", "the shipped models were trained with " + ", ".join(
+            f"{k}={v!r}" for k, (_, v) in differ.items()) + ", not " + ", ".join(
+            f"{k}={mine!r}" for k, (mine, _) in differ.items())
+            + "; use those values, or None to train")
+    return folder
