@@ -95,7 +95,7 @@ seeds: $(STAMP)
 # The committed models in models/: the judges (the instruments every run is scored with), then
 # the default autoencoders and the comparison's pair; each recorded in models/manifest.json.
 models: $(STAMP)
-	$(PYTHON) scripts/ship_models.py
+	$(PYTHON) scripts/ship_models.py --runs $(RUNS)/models
 
 bench: $(STAMP)
 	$(PYTHON) scripts/benchmark.py

@@ -415,3 +415,46 @@ def train_or_load_autoencoder(images, config: AutoencoderConfig, *, epochs: int,
             progress=progress),
         data=(images,), settings=settings, seed=seed, device=device, precision=precision,
         cache_dir=cache_dir, use_cache=use_cache, pretrained=pretrained)
+
+
+class CodeAffine(nn.Module):
+    """``x * scale + shift`` per code dimension, with fixed (not trained) buffers."""
+
+    def __init__(self, scale, shift):
+        super().__init__()
+        self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32))
+        self.register_buffer("shift", torch.as_tensor(shift, dtype=torch.float32))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.scale + self.shift
+
+
+def standardise_codes(model: Autoencoder, images, device="auto") -> Autoencoder:
+    """A copy of ``model`` whose codes are standardised: every code dimension to mean 0 and
+    variance 1 over the codes of ``images`` (section "Autoencoder", before the GMMs).
+
+    The encoder ends with the standardising affine map and the decoder starts with its
+    inverse, so images decode exactly as before and every helper that encodes or decodes
+    works unchanged; only the GMMs see codes on a common scale, so that ``reg_covar`` is the
+    same share of every dimension's variance. Label-free: ``images`` are the training images.
+
+    Examples
+    --------
+    >>> model = AutoencoderConfig("dense", (1, 8, 8), latent_dim=3).build(seed=0)
+    >>> images = torch.rand(50, 1, 8, 8, generator=torch.Generator().manual_seed(0))
+    >>> scaled = standardise_codes(model, images)
+    >>> codes = encode(scaled, images)
+    >>> bool(abs(codes.mean(0)).max() < 1e-5), bool(abs(codes.std(0) - 1).max() < 1e-5)
+    (True, True)
+    >>> bool(torch.allclose(reconstruct(scaled, images), reconstruct(model, images), atol=1e-5))
+    True
+    """
+    import copy
+
+    codes = encode(model, images, device=device)
+    mean, std = codes.mean(axis=0), codes.std(axis=0)
+    std = np.where(std > 0, std, 1.0)
+    scaled = copy.deepcopy(model)
+    scaled.encoder = nn.Sequential(*model.encoder, CodeAffine(1 / std, -mean / std))
+    scaled.decoder = nn.Sequential(CodeAffine(std, mean), *model.decoder)
+    return scaled

@@ -63,12 +63,13 @@ def morph_strips(autoencoder, model, pairs, steps: int, class_names, seed=0,
     from .autoencoder import decode
 
     images, labels, predicted = [], [], []
-    names = list(class_names) + ["none"]
     for start_class, end_class in pairs:
         start, _ = model.sample(1, start_class, random_state=seed)
         end, _ = model.sample(1, end_class, random_state=seed)
         path = interpolate(start, end, steps=steps)
         images.append(decode(autoencoder, path, device=device))
         labels.append(f"{class_names[start_class]} -> {class_names[end_class]}")
-        predicted.append(" ".join(names[k] for k in model.predict(path)))
+        by_label = {**dict(zip(model.classes_.tolist(), class_names)),
+                    model.reject_label: "none"}
+        predicted.append(" ".join(by_label[k] for k in model.predict(path).tolist()))
     return Morphs(images, labels, predicted)

@@ -412,3 +412,18 @@ def principal_axis(gaussian_mixture: GaussianMixture, component: int):
         v1 = -v1
     return (np.asarray(gaussian_mixture.means_[int(component)], dtype=np.float64), v1,
             float(np.sqrt(max(values[-1], 0.0))))
+
+
+def subset_index(n: int, size=None, random_state=0) -> np.ndarray:
+    """Sorted indices of a random subset of ``size`` of ``n`` rows (all rows when ``size`` is
+    None or not smaller), for fitting two models on the same codes (section "One GMM for all
+    classes").
+
+    Examples
+    --------
+    >>> subset_index(10, 3, random_state=0).tolist(), len(subset_index(10))
+    ([2, 4, 8], 10)
+    """
+    if size is None or size >= n:
+        return np.arange(n)
+    return np.sort(check_random_state(random_state).choice(n, int(size), replace=False))

@@ -137,12 +137,14 @@ CHECKS = {
     "learning_rate": _number(0, 1),
     "beta": _number(0, low_open=False),
     "lr_schedule": _choice(SCHEDULES),
-    "deform": _number(0, 3, low_open=False, high_open=False),
+    "deform": lambda name, value: None if value is None else
+    _number(0, 3, low_open=False, high_open=False)(name, value),
     "precision": _choice(PRECISIONS),
     "inference_precision": _choice(INFERENCE_PRECISIONS),
     "n_components": _whole(1),
     "post_n_components": _whole(1),
     "covariance_type": _choice(COVARIANCE_TYPES),
+    "code_scaling": _choice(("standard", "none")),
     "reg_covar": _number(0, low_open=False),
     "reject_quantile": _number(0, 0.5),
     "reject_score": _choice(REJECT_SCORES),
@@ -195,7 +197,7 @@ def check_parameters(parameters: dict, notebook: str = "walkthrough") -> dict:
     if dataset is None:
         return checked
     tale, defaults = story(dataset), WALKTHROUGH_DEFAULTS[dataset]
-    for name in ("latent_dim", "epochs"):
+    for name in ("latent_dim", "epochs", "deform"):
         if name in checked and checked[name] is None:
             checked[name] = defaults[name]
     if checked.get("other_dataset") == "auto":

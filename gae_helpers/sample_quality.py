@@ -3,9 +3,9 @@
 "Samples side by side").
 
 The Fréchet distance of two sets of ``n`` images is biased upwards, more so the smaller ``n``,
-so only distances of equal ``n`` compare, and only against a baseline at that ``n``. Here the
-real images are split once into a **reference half** and a **held half**. Each of ``draws``
-rounds draws ``n`` fresh images from every sampler and ``n`` reference images, and scores:
+so only distances of equal ``n`` compare, and only against a baseline at that ``n``. Each of
+``draws`` rounds splits the real images anew into a **reference half** and a **held half**,
+draws ``n`` fresh images from every sampler and ``n`` images of each half, and scores:
 
 * every sampler's images against the reference draw;
 * ``real images``: ``n`` held real images against the reference draw, the floor any sampler
@@ -30,10 +30,11 @@ REAL = "real images"
 RECONSTRUCTIONS = "reconstructions"
 
 
-def split_real(n_images: int, seed: int = 0):
-    """Indices of the reference half and the held half of ``n_images`` real images."""
-    order = np.random.default_rng([int(seed), 7]).permutation(n_images)
-    return np.sort(order[: n_images // 2]), np.sort(order[n_images // 2:])
+def split_real(n_images: int, seed=0):
+    """Indices of the reference half and the held half of ``n_images`` real images, in random
+    order (``seed``: an int or a sequence of ints)."""
+    order = np.random.default_rng([*np.atleast_1d(seed).tolist(), 7]).permutation(n_images)
+    return order[: n_images // 2], order[n_images // 2:]
 
 
 def score_samplers(judge_model, samplers: dict, real_images, n: int, draws: int = 5,
@@ -70,29 +71,25 @@ def score_samplers(judge_model, samplers: dict, real_images, n: int, draws: int 
     """
     if isinstance(draws, bool) or int(draws) != draws or draws < 2:
         raise ValueError(f"draws must be a whole number >= 2 (a spread needs two), got {draws!r}.")
-    reference_pool, held_pool = split_real(len(real_images), seed)
-    n = min(int(n), len(held_pool))
+    n = min(int(n), len(real_images) // 2)
     if n < 2:
         raise ValueError(f"{len(real_images)} real images leave fewer than 2 per set: give more.")
-    ref_features = judge.features(judge_model, real_images[reference_pool], device=device)
-    held = real_images[held_pool]
-    held_features = judge.features(judge_model, held, device=device)
+    real_features = judge.features(judge_model, real_images, device=device)
     reconstructions = dict(reconstructions or {})
     rows = {name: [] for name in [*samplers, REAL, *reconstructions]}
     verdicts = {name: [] for name in samplers}
     for round_ in range(int(draws)):
-        rng = np.random.default_rng([int(seed), 11, round_])
-        reference = ref_features[rng.choice(len(ref_features), n, replace=False)]
+        reference_pool, held_pool = split_real(len(real_images), (int(seed), round_))
+        reference, held = real_features[reference_pool[:n]], held_pool[:n]
         for name, draw in samplers.items():
             generated = draw(n, int(seed) * 1000 + round_)
             rows[name].append(frechet.frechet_distance(
                 judge.features(judge_model, generated.images, device=device), reference))
             verdicts[name].append(judge.judge_samples(judge_model, generated.images,
                                                       generated.labels, device=device))
-        pick = rng.choice(len(held), n, replace=False)
-        rows[REAL].append(frechet.frechet_distance(held_features[pick], reference))
+        rows[REAL].append(frechet.frechet_distance(real_features[held], reference))
         for name, rebuild in reconstructions.items():
-            rebuilt = rebuild(held[torch.as_tensor(pick)])
+            rebuilt = rebuild(real_images[torch.as_tensor(held)])
             rows[name].append(frechet.frechet_distance(
                 judge.features(judge_model, rebuilt, device=device), reference))
     out = {}

@@ -202,7 +202,8 @@ def loss_terms(logits, images, mu, logvar) -> tuple:
 
 def train_vae(model: VAE, images: torch.Tensor, *, epochs: int, batch_size: int = 128,
               learning_rate: float = 1e-3, seed: int = 0, device="auto",
-              precision: str = "auto", progress: bool = True, on_epoch_end=None) -> list:
+              precision: str = "auto", progress: bool = True, on_epoch_end=None,
+              schedule: str = "constant") -> list:
     """Train on images alone (no labels) and return the mean loss of each epoch.
 
     Section "The VAE". The loss of an image is the binary cross-entropy of its
@@ -217,7 +218,7 @@ def train_vae(model: VAE, images: torch.Tensor, *, epochs: int, batch_size: int 
     Parameters
     ----------
     model : VAE
-    images, epochs, batch_size, learning_rate, device, precision, progress, on_epoch_end
+    images, epochs, batch_size, learning_rate, device, precision, progress, on_epoch_end, schedule
         As for :func:`~gae_helpers.autoencoder.train_autoencoder`.
     seed : int
         Seeds the minibatch order (as for the autoencoder) and, through a
@@ -253,7 +254,7 @@ def train_vae(model: VAE, images: torch.Tensor, *, epochs: int, batch_size: int 
         loss=vae_loss, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
         seed=seed, device=device, precision=precision, progress=progress,
         description="training VAE", on_epoch_end=on_epoch_end,
-        scale=1.0 / int(np.prod(model.config.image_shape)))
+        scale=1.0 / int(np.prod(model.config.image_shape)), schedule=schedule)
 
 
 def _noise_seed(seed) -> int:
@@ -312,7 +313,7 @@ def sample_prior(n: int, latent_dim: int, random_state=None) -> np.ndarray:
 def train_or_load_vae(images, config: VAEConfig, *, epochs: int, batch_size: int = 128,
                       learning_rate: float = 1e-3, seed: int = 0, device="auto",
                       precision: str = "auto", cache_dir=None, use_cache: bool = True,
-                      progress: bool = True, pretrained=None):
+                      progress: bool = True, pretrained=None, schedule: str = "constant"):
     """Train a VAE on ``images``, or load the one trained before with the same settings.
 
     Section "The VAE". Caching is :func:`gae_helpers.checkpoint.train_or_load`'s:
@@ -349,12 +350,13 @@ def train_or_load_vae(images, config: VAEConfig, *, epochs: int, batch_size: int
     # The cache key hashes this module's source; the layers come from autoencoder.py.
     layers = hashlib.sha256(Path(_ae.__file__).read_bytes()).hexdigest()[:16]
     settings = {"epochs": int(epochs), "batch_size": int(batch_size),
-                "learning_rate": float(learning_rate), "layers_source": layers}
+                "learning_rate": float(learning_rate), "layers_source": layers,
+                "schedule": schedule}
 
     def train(model):
         return train_vae(model, images, epochs=epochs, batch_size=batch_size,
                          learning_rate=learning_rate, seed=seed, device=device,
-                         precision=precision, progress=progress)
+                         precision=precision, progress=progress, schedule=schedule)
 
     return checkpoint.train_or_load(config, train, data=(images,), settings=settings, seed=seed,
                                     device=device, precision=precision, cache_dir=cache_dir,

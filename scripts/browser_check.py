@@ -1,6 +1,6 @@
 """Run a notebook in a real JupyterLab (headless system Chromium) and check its explorers.
 
-    .venv/bin/python scripts/browser_check.py        # notebooks/01_mnist.ipynb on digits
+    .venv/bin/python scripts/browser_check.py        # notebooks/walkthrough.ipynb on digits
     .venv/bin/python scripts/browser_check.py /tmp/explore-scratch/explore_digits.ipynb
     .venv/bin/python scripts/browser_check.py NOTEBOOK -p dataset digits -p latent_dim 8
 

@@ -70,7 +70,10 @@ def ship_judge(dataset: str, seed: int = 0) -> None:
     print(f"{dataset} judge: test accuracy {accuracy:.4f}, trained in {seconds:.0f} s")
 
 
-def run_notebook(notebook: str, parameters: dict, cache: Path, scratch: Path) -> None:
+def run_notebook(notebook: str, parameters: dict, cache: Path, scratch: Path,
+                 keep_in: Path | None = None) -> None:
+    """Run a notebook with a fresh model cache; with ``keep_in``, keep the executed notebook,
+    its figures and metrics.json there (the full default run that made the models)."""
     import papermill
 
     os.environ["GAE_CACHE_DIR"] = str(cache)
@@ -79,6 +82,10 @@ def run_notebook(notebook: str, parameters: dict, cache: Path, scratch: Path) ->
                                parameters={**parameters, "output_dir": str(scratch / "run")},
                                cwd=str(ROOT / "notebooks"), progress_bar=False,
                                kernel_name="python3")
+    if keep_in is not None:
+        shutil.rmtree(keep_in, ignore_errors=True)
+        shutil.copytree(scratch / "run", keep_in)
+        shutil.copy(scratch / "run.ipynb", keep_in / notebook)
 
 
 def keep(cache: Path, kind: str, target: Path, entry: dict, run: Path) -> None:
@@ -97,11 +104,12 @@ def keep(cache: Path, kind: str, target: Path, entry: dict, run: Path) -> None:
     print(f"kept {target.relative_to(ROOT)}")
 
 
-def ship_defaults(dataset: str) -> None:
+def ship_defaults(dataset: str, runs: Path | None = None) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         started = time.perf_counter()
-        run_notebook("walkthrough.ipynb", {"dataset": dataset}, scratch / "cache", scratch)
+        run_notebook("walkthrough.ipynb", {"dataset": dataset}, scratch / "cache", scratch,
+                     runs / dataset if runs else None)
         keep(scratch / "cache", "autoencoder",
              models_dir() / dataset / "walkthrough" / "autoencoder.pt",
              {"command": f"{COMMAND} (the walkthrough's defaults, -p dataset {dataset})",
@@ -109,7 +117,8 @@ def ship_defaults(dataset: str) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         started = time.perf_counter()
-        run_notebook("03_gae_vs_vae.ipynb", {"dataset": dataset}, scratch / "cache", scratch)
+        run_notebook("03_gae_vs_vae.ipynb", {"dataset": dataset}, scratch / "cache", scratch,
+                     runs / f"gae-vs-vae-{dataset}" if runs else None)
         entry = {"command": f"{COMMAND} (03_gae_vs_vae's defaults, -p dataset {dataset})",
                  "notebook_seconds": round(time.perf_counter() - started, 1)}
         for kind in ("autoencoder", "vae"):
@@ -121,13 +130,16 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=["judges", "defaults"], default=None)
     parser.add_argument("--datasets", nargs="+", default=None)
+    parser.add_argument("--runs", type=Path, default=None,
+                        help="keep the notebook runs that made the models here (as make reproduce "
+                             "lays them out)")
     args = parser.parse_args(argv)
     if args.only in (None, "judges"):
         for dataset in args.datasets or JUDGE_DATASETS:
             ship_judge(dataset)
     if args.only in (None, "defaults"):
         for dataset in args.datasets or DEFAULT_DATASETS:
-            ship_defaults(dataset)
+            ship_defaults(dataset, args.runs)
     return 0
 
 

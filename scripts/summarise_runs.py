@@ -24,8 +24,9 @@ def stack_line(metrics: dict) -> str:
     s = metrics.get("stack", {})
     return (f"Python {s.get('python')}, torch {s.get('torch')}, torchvision "
             f"{s.get('torchvision')}, scikit-learn {s.get('scikit-learn')}, numpy "
-            f"{s.get('numpy')}, {s.get('device')} ({s.get('device_name')}, {s.get('threads')} "
-            f"threads), {s.get('precision')} training")
+            f"{s.get('numpy')}, {s.get('device')} ({s.get('device_name')}, "
+            f"{s.get('cpu_kind', '?')}, torch kernels {s.get('cpu_capability', '?')}, "
+            f"{s.get('threads')} threads), {s.get('precision')} training")
 
 
 def table(header, rows) -> str:
@@ -55,11 +56,10 @@ def walkthrough_tables(root: Path) -> str:
          lambda m: fmt(m["reconstruction_mse_test"])),
         ("judge's own test accuracy", lambda m: fmt(m["judge_accuracy_test"])),
     ]
-    for sampler in ("class_gmms", "single_gmm", "uniform_box", "reconstructions"):
-        rows.append((f"{sampler}: judge agreement / confidence / Fréchet distance",
-                     lambda m, s=sampler: " / ".join(
-                         fmt(m["samples"][s][k], 3) for k in
-                         ("judge_agreement", "judge_confidence", "frechet_distance"))))
+    for sampler in ("class_gmms", "class_gmms_same_codes", "single_gmm", "uniform_box",
+                    "reconstructions", "real images"):
+        rows.append((f"{sampler}: judge agreement / confidence / Fréchet distance ± sd",
+                     lambda m, s=sampler: sampler_cell(m["samples"][s])))
     rows += [
         ("ECE on test, before / after temperature",
          lambda m: f"{fmt(m['ece_test'])} / {fmt(m['ece_test_calibrated'])}"),
@@ -82,6 +82,12 @@ def walkthrough_tables(root: Path) -> str:
     return "\n".join(out)
 
 
+def sampler_cell(row: dict) -> str:
+    """Agreement / confidence / Fréchet distance ± its spread (at the row's n)."""
+    return (f"{fmt(row.get('judge_agreement'), 3)} / {fmt(row.get('judge_confidence'), 3)} / "
+            f"{row['frechet_distance']:.2f} ± {row['frechet_sd']:.2f} (n={row['n']})")
+
+
 def _other(aurocs: dict):
     others = [v for k, v in aurocs.items() if k.endswith(" images") and "inverted" not in k]
     return others[0] if others else None
@@ -100,15 +106,17 @@ def versus_tables(root: Path) -> str:
                          f"{m['seconds_training'][TRAINED_AS[model]]:.0f}"])
     out = [table(["dataset", "model", "class-GMM test accuracy", "reconstruction MSE",
                   "training s"], rows), ""]
-    samplers = ["ae_class_gmms", "ae_single_gmm", "vae_prior", "vae_class_gmms", "vae_single_gmm",
-                "ae_reconstructions", "vae_reconstructions"]
-    rows = [[s, *(" / ".join(fmt(m["samples"][s][k], 3) for k in
-                              ("judge_agreement", "judge_confidence", "frechet_distance"))
-                  for m in runs.values())] for s in samplers]
-    out += [table(["sampler (agreement / confidence / Fréchet)", *runs], rows), ""]
-    out += [f"{name}: Fréchet ratio AE + class GMMs / VAE prior = "
-            f"{m['frechet_ratio_ae_class_gmms_over_vae_prior']:.3f}; {stack_line(m)}; "
-            f"seconds_total {m['seconds_total']:.0f}" for name, m in runs.items()]
+    samplers = ["ae_single_gmm", "vae_prior", "ae_class_gmms", "vae_class_gmms", "vae_single_gmm",
+                "ae_reconstructions", "vae_reconstructions", "real images"]
+    rows = [[s, *(sampler_cell(m["samples"][s]) for m in runs.values())] for s in samplers]
+    out += [table(["sampler (agreement / confidence / Fréchet ± sd)", *runs], rows), ""]
+    for name, m in runs.items():
+        shares = m["gap_shares"]
+        split = ("" if shares["density_share"] is None else
+                 f"; of the gap VAE prior -> AE class GMMs ({shares['total']:.2f}), "
+                 f"{shares['density_share']:.0%} from the ex-post density, "
+                 f"{shares['codes_share']:.0%} from the codes")
+        out.append(f"{name}{split}; {stack_line(m)}; seconds_total {m['seconds_total']:.0f}")
     return "\n".join(out)
 
 

@@ -1,7 +1,9 @@
 import numpy as np
 import pytest
 
-from gae_helpers.geometry import interpolate, uniform_box_evidence, uniform_box_samples
+from gae_helpers.autoencoder import AutoencoderConfig, decode
+from gae_helpers.geometry import (Morphs, interpolate, morph_strips, uniform_box_evidence,
+                                  uniform_box_samples)
 from gae_helpers.mixture import ClassGaussianMixture
 
 
@@ -31,3 +33,80 @@ def test_uniform_box_is_unlikely_under_tight_classes():
     evidence = uniform_box_evidence(model, X, X[::3], n_samples=500, seed=0)
     assert evidence["uniform_box_above_test_1pct"] < 0.01
     assert evidence["loglik_median_uniform_box"] < evidence["loglik_median_test"] - 10
+
+
+# --- interpolate, further -----------------------------------------------------------------
+
+def test_interpolate_is_evenly_spaced_on_the_line():
+    start, end = np.array([1.0, -2.0, 0.5]), np.array([4.0, 2.0, 0.5])
+    path = interpolate(start, end, steps=7)
+    assert path.shape == (7, 3)
+    steps = np.diff(path, axis=0)
+    np.testing.assert_allclose(steps, np.tile((end - start) / 6, (6, 1)))
+    # Row vectors (1, d), as ClassGaussianMixture.sample returns them, are accepted.
+    np.testing.assert_allclose(interpolate(start[None], end[None], steps=7), path)
+    np.testing.assert_allclose(interpolate(start, end, steps=2), [start, end])
+    np.testing.assert_allclose(interpolate(start, start, steps=4), np.tile(start, (4, 1)))
+
+
+# --- morph_strips -------------------------------------------------------------------------
+
+CENTRES = np.array([[-10.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
+NAMES = ("zero", "one", "two")
+
+
+def separated_model(reject_quantile=None):
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(c, 0.5, (100, 2)) for c in CENTRES])
+    y = np.repeat([0, 1, 2], 100)
+    return ClassGaussianMixture(n_components=1, reject_quantile=reject_quantile,
+                                random_state=0).fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def small_ae():
+    return AutoencoderConfig("dense", (1, 8, 8), latent_dim=2).build()
+
+
+def test_morph_strips_one_strip_per_pair(small_ae):
+    pairs = [(0, 1), (1, 2), (2, 0)]
+    morphs = morph_strips(small_ae, separated_model(), pairs, steps=6, class_names=NAMES,
+                          device="cpu")
+    assert isinstance(morphs, Morphs)
+    assert len(morphs.images) == len(morphs.labels) == len(morphs.predicted) == 3
+    assert all(strip.shape == (6, 1, 8, 8) for strip in morphs.images)
+    assert morphs.labels == ["zero -> one", "one -> two", "two -> zero"]
+    for (start, end), words in zip(pairs, morphs.predicted):
+        words = words.split(" ")
+        assert len(words) == 6
+        assert words[0] == NAMES[start] and words[-1] == NAMES[end]
+        assert set(words) <= set(NAMES)
+
+
+def test_morph_strips_decode_a_straight_path_between_the_classes(small_ae):
+    model = separated_model()
+    morphs = morph_strips(small_ae, model, [(0, 1)], steps=5, class_names=NAMES, seed=3,
+                          device="cpu")
+    start, _ = model.sample(1, 0, random_state=3)
+    end, _ = model.sample(1, 1, random_state=3)
+    np.testing.assert_allclose(start[0], CENTRES[0], atol=2.5)
+    expected = decode(small_ae, interpolate(start, end, steps=5), device="cpu")
+    np.testing.assert_allclose(morphs.images[0].numpy(), expected.numpy(), atol=1e-6)
+    # Seeded: the same seed gives the same strip, another seed another one.
+    again = morph_strips(small_ae, model, [(0, 1)], steps=5, class_names=NAMES, seed=3,
+                         device="cpu")
+    np.testing.assert_array_equal(again.images[0].numpy(), morphs.images[0].numpy())
+    other = morph_strips(small_ae, model, [(0, 1)], steps=5, class_names=NAMES, seed=4,
+                         device="cpu")
+    assert not np.allclose(other.images[0].numpy(), morphs.images[0].numpy())
+
+
+def test_morph_strips_say_none_between_far_apart_classes(small_ae):
+    model = separated_model(reject_quantile=0.01)
+    morphs = morph_strips(small_ae, model, [(0, 1)], steps=9, class_names=NAMES,
+                          device="cpu")
+    words = morphs.predicted[0].split(" ")
+    assert len(words) == 9
+    # The ends are typical codes of their classes; every step between lies 2.5 or more
+    # (five standard deviations) away from every class's codes, so the model says "none".
+    assert words == ["zero"] + ["none"] * 7 + ["one"]

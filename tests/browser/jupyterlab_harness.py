@@ -39,10 +39,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--no-first-run", "--disable-component-update", "--disable-sync",
                  "--disable-quic", "--disable-dev-shm-usage"]
-DEFAULT_NOTEBOOK = ROOT / "notebooks" / "01_mnist.ipynb"
+DEFAULT_NOTEBOOK = ROOT / "notebooks" / "walkthrough.ipynb"
 # What `make demo` runs the walkthrough with: the built-in digits, no download.
-DEMO_PARAMETERS = {"dataset": "digits", "latent_dim": 8, "n_components": 3,
-                   "post_n_components": 6, "other_dataset": None}
+DEMO_PARAMETERS = {"dataset": "digits", "n_components": 3}
 EXPLORERS = ("sampler", "morph", "styles", "draw")
 
 

@@ -4,7 +4,7 @@ Skipped unless GAE_BROWSER_TESTS=1 and /usr/bin/chromium exists:
 
     GAE_BROWSER_TESTS=1 .venv/bin/python -m pytest tests/browser -s
 
-Environment: GAE_BROWSER_NOTEBOOK (default notebooks/01_mnist.ipynb, run with the parameters
+Environment: GAE_BROWSER_NOTEBOOK (default notebooks/walkthrough.ipynb, run with the parameters
 of `make demo`: the digits dataset), GAE_BROWSER_PARAMS (a JSON object of parameters to
 inject instead), GAE_SCREENSHOT_DIR (default tests/browser/screenshots/),
 GAE_BROWSER_TIMEOUT (seconds for Run All, default 900).
