@@ -13,7 +13,7 @@ import ast
 from pathlib import Path
 
 from .autoencoder import ARCHITECTURES, SCHEDULES
-from .data import DATASETS, WALKTHROUGH_DEFAULTS
+from .data import DATASETS, PRESETS, WALKTHROUGH_DEFAULTS
 from .device import INFERENCE_PRECISIONS, PRECISIONS, resolve_device
 
 N_CLASSES = 10  # every dataset of the project has ten classes
@@ -137,6 +137,7 @@ CHECKS = {
     "learning_rate": _number(0, 1),
     "beta": _number(0, low_open=False),
     "lr_schedule": _choice(SCHEDULES),
+    "preset": _choice(tuple(PRESETS), none=True),
     "deform": lambda name, value: None if value is None else
     _number(0, 3, low_open=False, high_open=False)(name, value),
     "precision": _choice(PRECISIONS),
@@ -196,7 +197,9 @@ def check_parameters(parameters: dict, notebook: str = "walkthrough") -> dict:
     dataset = checked.get("dataset")
     if dataset is None:
         return checked
-    tale, defaults = story(dataset), WALKTHROUGH_DEFAULTS[dataset]
+    tale = story(dataset)
+    defaults = {**WALKTHROUGH_DEFAULTS[dataset],
+                **PRESETS.get(checked.get("preset"), {}).get(dataset, {})}
     for name in ("latent_dim", "epochs", "deform"):
         if name in checked and checked[name] is None:
             checked[name] = defaults[name]

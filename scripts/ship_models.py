@@ -104,7 +104,15 @@ def keep(cache: Path, kind: str, target: Path, entry: dict, run: Path) -> None:
     print(f"kept {target.relative_to(ROOT)}")
 
 
-def ship_defaults(dataset: str, runs: Path | None = None) -> None:
+def ship_defaults(dataset: str, runs: Path | None = None,
+                  notebooks=("walkthrough", "gae_vs_vae")) -> None:
+    if "walkthrough" in notebooks:
+        ship_walkthrough(dataset, runs)
+    if "gae_vs_vae" in notebooks:
+        ship_comparison(dataset, runs)
+
+
+def ship_walkthrough(dataset: str, runs: Path | None) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         started = time.perf_counter()
@@ -114,6 +122,9 @@ def ship_defaults(dataset: str, runs: Path | None = None) -> None:
              models_dir() / dataset / "walkthrough" / "autoencoder.pt",
              {"command": f"{COMMAND} (the walkthrough's defaults, -p dataset {dataset})",
               "notebook_seconds": round(time.perf_counter() - started, 1)}, scratch / "run")
+
+
+def ship_comparison(dataset: str, runs: Path | None) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         started = time.perf_counter()
@@ -130,6 +141,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=["judges", "defaults"], default=None)
     parser.add_argument("--datasets", nargs="+", default=None)
+    parser.add_argument("--notebooks", nargs="+", default=["walkthrough", "gae_vs_vae"],
+                        choices=["walkthrough", "gae_vs_vae"])
     parser.add_argument("--runs", type=Path, default=None,
                         help="keep the notebook runs that made the models here (as make reproduce "
                              "lays them out)")
@@ -139,7 +152,7 @@ def main(argv=None) -> int:
             ship_judge(dataset)
     if args.only in (None, "defaults"):
         for dataset in args.datasets or DEFAULT_DATASETS:
-            ship_defaults(dataset, args.runs)
+            ship_defaults(dataset, args.runs, args.notebooks)
     return 0
 
 

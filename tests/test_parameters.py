@@ -34,7 +34,7 @@ def test_dataset_defaults_fill_what_is_left_at_none():
     mnist = check_parameters(defaults(SOURCES["walkthrough"]))
     fashion = check_parameters({**defaults(SOURCES["walkthrough"]), "dataset": "fashion-mnist"})
     assert (mnist["other_dataset"], fashion["other_dataset"]) == ("fashion-mnist", "mnist")
-    assert fashion["latent_dim"] == 64 and fashion["output_dir"] == "../runs/fashion-mnist"
+    assert fashion["latent_dim"] == 48 and fashion["output_dir"] == "../runs/fashion-mnist"
     assert mnist["interpolation_pairs"] == [(1, 7), (3, 8), (4, 9)]
     ours = check_parameters({**defaults(SOURCES["walkthrough"]), "latent_dim": 2})
     assert ours["latent_dim"] == 2
@@ -100,3 +100,14 @@ def test_every_dataset_has_its_story():
         assert "Try this" in story(name).show("autoencoder").data
     with pytest.raises(KeyError, match="no_section"):
         story("mnist").show("no_section")
+
+
+def test_a_preset_fills_only_what_is_left_at_none():
+    base = defaults(SOURCES["walkthrough"])
+    assert check_parameters(base)["deform"] == 0.0
+    assert check_parameters({**base, "preset": "accurate"})["deform"] == 1.0
+    assert check_parameters({**base, "preset": "accurate", "deform": 0.5})["deform"] == 0.5
+    fashion = {**base, "dataset": "fashion-mnist", "preset": "accurate"}
+    assert check_parameters(fashion)["deform"] == 0.0
+    with pytest.raises(ValueError, match="preset"):
+        check_parameters({**base, "preset": "fastest"})
