@@ -115,7 +115,7 @@ notebooks: sync reproduce references
 	    [clean(p, unpair=True) for p in sys.argv[1:]]" notebooks/01_mnist.ipynb \
 	    notebooks/02_fashion_mnist.ipynb
 	$(PYTHON) -c "from gae_helpers.report import clean_executed_notebook as clean; \
-	    clean('notebooks/03_gae_vs_vae.ipynb')"
+	    clean('notebooks/03_gae_vs_vae.ipynb', source=True)"
 	$(BIN)jupytext --sync $(SOURCES)
 
 # Regenerate the small reference notebooks that nbval re-executes in `make test`

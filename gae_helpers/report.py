@@ -228,12 +228,14 @@ def _cell(value, digits):
     return str(value)
 
 
-def clean_executed_notebook(path, unpair: bool = False) -> Path:
+def clean_executed_notebook(path, unpair: bool = False, source: bool = False) -> Path:
     """Drop what a headless run saves that readers do not need, in place (atomically): the
     widget state papermill keeps in the notebook's metadata (static viewers would try to
     render widgets from it instead of showing each explorer's still image), papermill's
     timing metadata and the empty tag lists it adds to every cell. ``unpair`` also drops the
-    jupytext pairing, for a run of the walkthrough source that is not a source itself.
+    jupytext pairing, for a run of the walkthrough source that is not a source itself;
+    ``source`` drops papermill's injected-parameters cell, for a run that is kept as the source
+    (03_gae_vs_vae: run with its defaults, so the cell only named the output folder).
     """
     import nbformat
 
@@ -245,6 +247,9 @@ def clean_executed_notebook(path, unpair: bool = False) -> Path:
     nb.metadata.pop("papermill", None)
     if unpair:
         nb.metadata.pop("jupytext", None)
+    if source:
+        nb.cells = [c for c in nb.cells
+                    if "injected-parameters" not in c.metadata.get("tags", [])]
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)

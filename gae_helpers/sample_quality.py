@@ -129,6 +129,10 @@ def compare(scores: dict, a: str, b: str) -> str:
         return (f"{a} and {b} cannot be told apart at this n: {da:.2f} against {db:.2f}, a "
                 f"difference of {gap:.2f} within twice its spread ({spread:.2f}).")
     closer, farther = (a, b) if da < db else (b, a)
+    if closer == REAL:
+        return (f"{farther} can be told from real images at this n: {max(da, db):.2f} against "
+                f"{min(da, db):.2f} for real images themselves, a difference of {gap:.2f}, beyond "
+                f"twice its spread ({spread:.2f}).")
     return (f"{closer} is closer to the real images than {farther}: {min(da, db):.2f} against "
             f"{max(da, db):.2f}, a difference of {gap:.2f}, beyond twice its spread "
             f"({spread:.2f}).")

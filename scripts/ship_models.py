@@ -78,13 +78,15 @@ def run_notebook(notebook: str, parameters: dict, cache: Path, scratch: Path,
 
     os.environ["GAE_CACHE_DIR"] = str(cache)
     os.environ["TQDM_DISABLE"] = "1"
+    output = scratch / "run"
+    if keep_in is not None:  # relative to notebooks/, as the committed runs show it
+        shutil.rmtree(keep_in, ignore_errors=True)
+        output = Path(os.path.relpath(keep_in.resolve(), ROOT / "notebooks"))
     papermill.execute_notebook(str(ROOT / "notebooks" / notebook), str(scratch / "run.ipynb"),
-                               parameters={**parameters, "output_dir": str(scratch / "run")},
+                               parameters={**parameters, "output_dir": str(output)},
                                cwd=str(ROOT / "notebooks"), progress_bar=False,
                                kernel_name="python3")
     if keep_in is not None:
-        shutil.rmtree(keep_in, ignore_errors=True)
-        shutil.copytree(scratch / "run", keep_in)
         shutil.copy(scratch / "run.ipynb", keep_in / notebook)
 
 
@@ -121,7 +123,8 @@ def ship_walkthrough(dataset: str, runs: Path | None) -> None:
         keep(scratch / "cache", "autoencoder",
              models_dir() / dataset / "walkthrough" / "autoencoder.pt",
              {"command": f"{COMMAND} (the walkthrough's defaults, -p dataset {dataset})",
-              "notebook_seconds": round(time.perf_counter() - started, 1)}, scratch / "run")
+              "notebook_seconds": round(time.perf_counter() - started, 1)},
+             runs / dataset if runs else scratch / "run")
 
 
 def ship_comparison(dataset: str, runs: Path | None) -> None:
@@ -134,7 +137,7 @@ def ship_comparison(dataset: str, runs: Path | None) -> None:
                  "notebook_seconds": round(time.perf_counter() - started, 1)}
         for kind in ("autoencoder", "vae"):
             keep(scratch / "cache", kind, models_dir() / dataset / "gae_vs_vae" / f"{kind}.pt",
-                 entry, scratch / "run")
+                 entry, runs / f"gae-vs-vae-{dataset}" if runs else scratch / "run")
 
 
 def main(argv=None) -> int:

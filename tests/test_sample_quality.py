@@ -123,7 +123,7 @@ def test_real_distribution_scores_near_the_floor_and_noise_far_above(judge_model
     assert noise["frechet_distance"] > 3 * floor["frechet_distance"]
     assert noise["frechet_distance"] - floor["frechet_distance"] \
         > 4 * np.hypot(noise["frechet_sd"], floor["frechet_sd"])
-    assert compare(rows, "noise", REAL).startswith("real images is closer")
+    assert compare(rows, "noise", REAL).startswith("noise can be told from real images")
 
 
 def test_identity_reconstructions_equal_the_real_row_and_seeds_reproduce(judge_model, digits):
