@@ -297,6 +297,40 @@ def judge_samples(model: Judge, images, drawn_labels=None, device="auto") -> dic
     return {"judge_agreement": agreement, "judge_confidence": float(proba.max(axis=1).mean())}
 
 
+def features_and_verdict(model: Judge, images, drawn_labels=None, batch_size: int = 1024,
+                         device="auto") -> tuple:
+    """``(features(model, images), judge_samples(model, images, drawn_labels))`` in one pass
+    over the images (section "One GMM for all classes, judged independently").
+
+    Examples
+    --------
+    >>> judge = JudgeConfig(image_shape=(1, 8, 8), n_classes=3).build(seed=0)
+    >>> x = torch.rand(4, 1, 8, 8, generator=torch.Generator().manual_seed(0))
+    >>> f, verdict = features_and_verdict(judge, x, [0, 1, 2, 0])
+    >>> bool(np.allclose(f, features(judge, x))), verdict == judge_samples(judge, x, [0, 1, 2, 0])
+    (True, True)
+    """
+    images = _check_images(images, model.config, inference_dtype())
+    if len(images) == 0:
+        raise ValueError("images is empty: pass at least one generated image.")
+    batch_size = _whole(batch_size, "batch_size", 1)
+
+    def both(x):
+        f = model.features(x)
+        return torch.cat([f, model.head(f)], dim=1)
+
+    out = run_batched(model, both, images, batch_size, device)
+    hidden = model.config.hidden
+    feats, logits = out[:, :hidden], out[:, hidden:]
+    proba = torch.softmax(torch.from_numpy(logits), dim=1).numpy()
+    agreement = None
+    if drawn_labels is not None:
+        drawn = _check_labels(drawn_labels, len(proba), model.config.n_classes, "drawn_labels")
+        agreement = float(accuracy_score(drawn, proba.argmax(axis=1)))
+    return feats, {"judge_agreement": agreement,
+                   "judge_confidence": float(proba.max(axis=1).mean())}
+
+
 def default_epochs(n_images: int, batch_size: int = DEFAULT_BATCH_SIZE) -> int:
     """:data:`DEFAULT_EPOCHS`, or more for small training sets: at least :data:`MIN_STEPS`
     optimiser steps.

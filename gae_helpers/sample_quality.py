@@ -83,10 +83,10 @@ def score_samplers(judge_model, samplers: dict, real_images, n: int, draws: int 
         reference, held = real_features[reference_pool[:n]], held_pool[:n]
         for name, draw in samplers.items():
             generated = draw(n, int(seed) * 1000 + round_)
-            rows[name].append(frechet.frechet_distance(
-                judge.features(judge_model, generated.images, device=device), reference))
-            verdicts[name].append(judge.judge_samples(judge_model, generated.images,
-                                                      generated.labels, device=device))
+            features, verdict = judge.features_and_verdict(
+                judge_model, generated.images, generated.labels, device=device)
+            rows[name].append(frechet.frechet_distance(features, reference))
+            verdicts[name].append(verdict)
         rows[REAL].append(frechet.frechet_distance(real_features[held], reference))
         for name, rebuild in reconstructions.items():
             rebuilt = rebuild(real_images[torch.as_tensor(held)])

@@ -150,6 +150,7 @@ def cpu_paths() -> dict:
 
 def baseline_tree(commit: str, folder: Path) -> Path:
     """The project as it was at ``commit`` (the previous defaults), unpacked into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit], check=True,
                              stdout=subprocess.PIPE).stdout
     subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
