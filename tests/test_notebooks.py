@@ -93,7 +93,8 @@ def test_reference_runs_on_committed_models(name):
     assert values == CONFIGS[name]["parameters"], (
         f"{name}: reference made with other parameters: run `make references`")
     models = ROOT / "tests" / "reference" / "models" / name
-    assert (models / "autoencoder.pt").is_file() and (models / "judge.pt").is_file()
+    # the judge is the config's own (digits) or the shipped instrument (models/<dataset>/judge.pt)
+    assert (models / "autoencoder.pt").is_file()
 
 
 def test_same_seed_same_metrics(tmp_path):
