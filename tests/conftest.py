@@ -14,6 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if os.environ.get("GAE_DATA_DIR"):
     os.environ["GAE_DATA_DIR"] = str(Path(os.environ["GAE_DATA_DIR"]).resolve())
 os.environ["GAE_CACHE_DIR"] = tempfile.mkdtemp(prefix="gae-test-cache-")
+# A matplotlib font cache of its own: a shared ~/.cache/matplotlib written by another environment
+# (since deleted) makes every kernel print "findfont" warnings, which nbval reads as output.
+os.environ["MPLCONFIGDIR"] = tempfile.mkdtemp(prefix="gae-test-matplotlib-")
 os.environ["TQDM_DISABLE"] = "1"
 
 from references import data_dir_with, missing_data  # noqa: E402
