@@ -256,20 +256,3 @@ WALKTHROUGH_DEFAULTS = {"mnist": {"latent_dim": 32, "epochs": 5, "deform": 0.0},
 # tried beat the defaults, so the preset changes nothing there.
 PRESETS = {"accurate": {"mnist": {"deform": 1.0, "epochs": 8}, "fashion-mnist": {},
                         "digits": {}}}
-
-
-def walkthrough_defaults(dataset: str, latent_dim=None, epochs=None):
-    """``(latent_dim, epochs)``: the values given, else the walkthrough default of ``dataset``
-    (the AE-vs-VAE walkthrough uses the same settings as the dataset's own walkthrough).
-
-    Examples
-    --------
-    >>> walkthrough_defaults("mnist"), walkthrough_defaults("digits", epochs=5)
-    ((32, 5), (8, 5))
-    """
-    key = str(dataset).lower().replace("_", "-")
-    if key not in WALKTHROUGH_DEFAULTS:
-        raise ValueError(f"Unknown dataset {dataset!r}: choose one of {', '.join(DATASETS)}.")
-    defaults = WALKTHROUGH_DEFAULTS[key]
-    return (defaults["latent_dim"] if latent_dim is None else latent_dim,
-            defaults["epochs"] if epochs is None else epochs)
