@@ -6,7 +6,6 @@
 VENV ?= .venv
 ENV_DIR := $(if $(VIRTUAL_ENV),$(VIRTUAL_ENV),$(if $(CONDA_PREFIX),$(CONDA_PREFIX),$(VENV)))
 PYTHON := $(if $(VIRTUAL_ENV)$(CONDA_PREFIX),python,$(VENV)/bin/python)
-BIN := $(dir $(PYTHON))
 STAMP := $(ENV_DIR)/.gae-helpers-installed
 # Headless runs keep no training progress bar in the saved notebook (papermill shows cells).
 PAPERMILL := TQDM_DISABLE=1 $(PYTHON) -m papermill --cwd notebooks --log-level WARNING
@@ -103,7 +102,7 @@ bench: $(STAMP)
 # Bring each notebook source and its paired percent-format script in step (the newer one wins).
 SOURCES := $(WALKTHROUGH) notebooks/03_gae_vs_vae.ipynb
 sync: $(STAMP)
-	$(BIN)jupytext --sync $(SOURCES)
+	$(PYTHON) -m jupytext --sync $(SOURCES)
 
 # After editing a notebook source: the committed runs readers open (01_mnist, 02_fashion_mnist:
 # full default runs of the walkthrough; 03 carries its MNIST run) and the references.
@@ -116,7 +115,7 @@ notebooks: sync reproduce references
 	    notebooks/02_fashion_mnist.ipynb
 	$(PYTHON) -c "from gae_helpers.report import clean_executed_notebook as clean; \
 	    clean('notebooks/03_gae_vs_vae.ipynb', source=True)"
-	$(BIN)jupytext --sync $(SOURCES)
+	$(PYTHON) -m jupytext --sync $(SOURCES)
 
 # Regenerate the small reference notebooks that nbval re-executes in `make test`
 # (`python tests/references.py --retrain` also retrains their committed models).

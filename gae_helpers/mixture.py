@@ -310,13 +310,15 @@ def sample_gmm(gmm: GaussianMixture, n_samples: int, random_state=None) -> np.nd
 
 
 def fit_pooled_gmm(X, n_components, covariance_type="full", reg_covar=1e-6, max_samples=None,
-                   random_state=None, cache_dir=None, use_cache=False, tol=1e-3, max_iter=100):
+                   random_state=None, cache_dir=None, use_cache=False, tol=1e-3, max_iter=100,
+                   name="gmm", pretrained=None):
     """One GaussianMixture for all classes together, labels unused (section "One GMM for all
     classes").
 
     ``max_samples`` fits it to a random subset of that many rows: with as many
     components as all class GMMs together, EM on every code is slow. With ``use_cache`` the
-    fit is kept in the model cache (see :mod:`gae_helpers.mixture_cache`).
+    fit is kept in the model cache, and ``name`` and ``pretrained`` are passed on to
+    :func:`gae_helpers.mixture_cache.fit_or_load`.
     """
     from .mixture_cache import fit_or_load
 
@@ -327,7 +329,8 @@ def fit_pooled_gmm(X, n_components, covariance_type="full", reg_covar=1e-6, max_
     gmm = GaussianMixture(n_components=n_components, covariance_type=covariance_type,
                           reg_covar=reg_covar, tol=tol, max_iter=max_iter,
                           random_state=rng.randint(np.iinfo(np.int32).max))
-    return fit_or_load(gmm, X, cache_dir=cache_dir, use_cache=use_cache)
+    return fit_or_load(gmm, X, cache_dir=cache_dir, use_cache=use_cache, name=name,
+                       pretrained=pretrained)
 
 
 def component_covariances(gaussian_mixture: GaussianMixture) -> np.ndarray:

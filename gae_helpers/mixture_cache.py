@@ -20,9 +20,11 @@ from sklearn.base import clone
 from sklearn.mixture import GaussianMixture
 
 from .checkpoint import resolve_cache_dir
+from .mixture import ClassGaussianMixture
 from .storage import atomic_path
 
 FORMAT = "gae-gmm/1"
+COMPACT_FORMAT = "gae-gmm-compact/1"
 _GMM_ARRAYS = ("weights_", "means_", "covariances_", "precisions_cholesky_", "precisions_")
 _GMM_SCALARS = {"converged_": bool, "n_iter_": int, "lower_bound_": float,
                 "n_features_in_": int}
@@ -90,8 +92,14 @@ def _restore(estimator, state):
     return model
 
 
-def fit_or_load(estimator, X, y=None, cache_dir=None, use_cache: bool = True):
+def fit_or_load(estimator, X, y=None, cache_dir=None, use_cache: bool = True, name: str = "gmm",
+                pretrained=None):
     """``clone(estimator).fit(X[, y])``, or the same fit loaded from the cache.
+
+    ``name`` starts the cache entry's file name (``<name>-<key>.npz``: ``make models`` finds the
+    fits it ships by it). ``pretrained`` is a compact file written by :func:`save_compact`
+    (``models/<dataset>/walkthrough/<name>.npz``): where it exists and was fitted with the same
+    settings on the same codes (up to rounding), it is loaded instead of fitting.
 
     Works for :class:`~sklearn.mixture.GaussianMixture` and
     :class:`~gae_helpers.mixture.ClassGaussianMixture` seeded with an integer
@@ -107,11 +115,15 @@ def fit_or_load(estimator, X, y=None, cache_dir=None, use_cache: bool = True):
     >>> bool(np.array_equal(first.means_, again.means_)), len(list(Path(folder).iterdir()))
     (True, 1)
     """
+    if pretrained is not None and Path(pretrained).is_file():
+        loaded = load_compact(pretrained, estimator, X)
+        if loaded is not None:
+            return loaded
     seed = estimator.get_params().get("random_state")
     if not use_cache or not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         return clone(estimator).fit(X, y) if y is not None else clone(estimator).fit(X)
     X = np.asarray(X, dtype=np.float64)
-    path = resolve_cache_dir(cache_dir) / f"gmm-{cache_key(estimator, X, y)}.npz"
+    path = resolve_cache_dir(cache_dir) / f"{name}-{cache_key(estimator, X, y)}.npz"
     if path.is_file():
         try:
             with np.load(path, allow_pickle=False) as npz:
@@ -125,5 +137,95 @@ def fit_or_load(estimator, X, y=None, cache_dir=None, use_cache: bool = True):
     model = clone(estimator).fit(X, y) if y is not None else clone(estimator).fit(X)
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as fh:
-            np.savez(fh, format=np.asarray(FORMAT), **_state(model))
+            np.savez(fh, format=np.asarray(FORMAT), **_state(model), **fingerprint(X),
+                     estimator_params=np.asarray(json.dumps(model.get_params(), default=repr)))
     return model
+
+
+def fingerprint(X) -> dict:
+    """What a shipped fit records of its codes: their number and each dimension's mean."""
+    X = np.asarray(X, dtype=np.float64)
+    return {"fit_on.n_samples": np.asarray(len(X)), "fit_on.mean": X.mean(axis=0)}
+
+
+def read_entry(path):
+    """A cache entry (or compact file) as ``(state, model)``, the model restored as fitted."""
+    with np.load(path, allow_pickle=False) as npz:
+        state = dict(npz)
+    kind = str(state.pop("format"))
+    if kind == COMPACT_FORMAT:
+        state = _unpack(state)
+    elif kind != FORMAT:
+        raise ValueError(f"{path} is not a {FORMAT} file")
+    estimator = (GaussianMixture() if "classes_" not in state else ClassGaussianMixture())
+    params = json.loads(str(state["estimator_params"])) if "estimator_params" in state else None
+    if params is not None:
+        estimator.set_params(**params)
+    return state, _restore(estimator, state)
+
+
+def save_compact(model, path, fit_on: dict) -> None:
+    """Write a fitted mixture for shipping (section "Sampling data": ``-p pretrained_dir
+    shipped``): weights and means in float64, each full covariance as the upper triangle of its
+    precision's Cholesky factor in float32 (the covariances and precisions are rebuilt from it
+    on loading), with the estimator's settings and the ``fit_on`` fingerprint of its codes.
+    Written under a temporary name, then renamed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> X = np.random.default_rng(0).normal(size=(300, 3))
+    >>> gmm = GaussianMixture(2, random_state=0).fit(X)
+    >>> path = Path(tempfile.mkdtemp()) / "single_gmm.npz"
+    >>> save_compact(gmm, path, fingerprint(X))
+    >>> again = load_compact(path, GaussianMixture(2, random_state=0), X)
+    >>> bool(np.allclose(again.score_samples(X), gmm.score_samples(X), atol=1e-5))
+    True
+    >>> load_compact(path, GaussianMixture(3, random_state=0), X) is None  # other settings
+    True
+    """
+    state = _state(model)
+    packed = {"format": np.asarray(COMPACT_FORMAT),
+              "estimator_params": np.asarray(json.dumps(model.get_params(), default=repr))}
+    for key, value in state.items():
+        if key.endswith(("covariances_", "precisions_")):
+            continue
+        if key.endswith("precisions_cholesky_") and np.ndim(value) == 3:
+            rows, cols = np.triu_indices(value.shape[-1])
+            packed[key + "packed"] = value[:, rows, cols].astype(np.float32)
+        else:
+            packed[key] = value
+    packed.update(fit_on)
+    with atomic_path(Path(path)) as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez_compressed(fh, **packed)
+
+
+def _unpack(state):
+    for key in [k for k in state if k.endswith("precisions_cholesky_packed")]:
+        prefix = key[: -len("precisions_cholesky_packed")]
+        packed = state.pop(key).astype(np.float64)
+        d = int(round((np.sqrt(8 * packed.shape[-1] + 1) - 1) / 2))
+        rows, cols = np.triu_indices(d)
+        chol = np.zeros((packed.shape[0], d, d))
+        chol[:, rows, cols] = packed
+        precisions = chol @ np.swapaxes(chol, 1, 2)
+        covariances = np.linalg.inv(precisions)
+        state[prefix + "precisions_cholesky_"] = chol
+        state[prefix + "precisions_"] = precisions
+        state[prefix + "covariances_"] = (covariances + np.swapaxes(covariances, 1, 2)) / 2
+    return state
+
+
+def load_compact(path, estimator, X):
+    """The mixture :func:`save_compact` wrote, or ``None`` where it was fitted with other
+    settings than ``estimator``'s or on other codes than ``X`` (another number of them, or
+    dimension means that differ by more than 1e-3: rounding across CPUs stays far below)."""
+    state, model = read_entry(path)
+    X = np.asarray(X, dtype=np.float64)
+    same_settings = (json.loads(str(state["estimator_params"]))
+                     == json.loads(json.dumps(estimator.get_params(), default=repr)))
+    same_codes = (int(state["fit_on.n_samples"]) == len(X)
+                  and state["fit_on.mean"].shape == (X.shape[1],)
+                  and np.allclose(state["fit_on.mean"], X.mean(axis=0), rtol=0, atol=1e-3))
+    return model if same_settings and same_codes else None

@@ -57,14 +57,18 @@ def _parse(source):
         return None
 
 
-def pretrained_file(folder, kind: str):
-    """``folder/kind.pt``, or ``None`` when ``folder`` is None (train, or use the cache); a
-    shipped model's hash is checked against ``models/manifest.json``."""
+def pretrained_file(folder, kind: str, required: bool = True):
+    """``folder/kind.pt`` (or ``folder/kind`` where ``kind`` names a file, e.g.
+    ``class_gmms.npz``), or ``None`` when ``folder`` is None (train, or use the cache) or, with
+    ``required=False``, when the folder holds no such file (fit it); a shipped model's hash is
+    checked against ``models/manifest.json``."""
     if folder is None:
         return None
     from .shipped import checked_file
 
-    path = Path(folder).expanduser() / f"{kind}.pt"
+    path = Path(folder).expanduser() / (kind if "." in kind else f"{kind}.pt")
+    if not path.is_file() and not required:
+        return None
     if not path.is_file():
         raise FileNotFoundError(f"pretrained_dir={str(folder)!r} holds no {kind}.pt: point it at "
                                 f"a folder of checkpoints, or set it to None to train.")

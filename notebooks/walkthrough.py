@@ -38,9 +38,10 @@
 # and `-p name value` overrides one, e.g. `-p dataset digits -p epochs 5` for a quick run.
 # Parameters left at `None` (or `"auto"`) take the dataset's defaults, and the cell after the
 # parameters checks every value before anything is loaded or trained.
-# `-p pretrained_dir shipped` skips all training: it loads the default autoencoder committed
-# in `models/` (MNIST and Fashion-MNIST, default parameters only), so a Run All takes well
-# under a minute; leave it at `None` to train from scratch, as the post does.
+# `-p pretrained_dir shipped` skips all training: it loads the default autoencoder and its
+# fitted GMMs committed in `models/` (MNIST and Fashion-MNIST, default parameters only; a GMM
+# whose settings you change is fitted afresh), so a Run All takes well under a minute; leave it
+# at `None` to train from scratch, as the post does.
 # The defaults were chosen on a validation split of the training images (see the README);
 # the test images are only ever reported. A tenth of the training images is held out from
 # the autoencoder and the GMMs: the reject thresholds, the calibration temperature and the
@@ -80,7 +81,7 @@ seed: int = 0  # seeds training, subsets, mixtures and samples
 device: str = "auto"  # "auto" (CUDA when present, else CPU), "cpu" or "cuda"
 output_dir: "Optional[str]" = None  # figures and metrics.json; None: ../runs/DATASET (relative to notebooks/)
 cache_dir: "Optional[str]" = None  # model cache; None: $GAE_CACHE_DIR, else ~/.cache/gae
-pretrained_dir: "Optional[str]" = None  # None: train (cached); "shipped": the committed default autoencoder, no training; or a folder
+pretrained_dir: "Optional[str]" = None  # None: train (cached); "shipped": the committed default autoencoder and GMMs, no training; or a folder
 
 # %%
 from gae_helpers.parameters import check_parameters
@@ -171,7 +172,8 @@ story.show("autoencoder")
 # %%
 gmm = fit_or_load(ClassGaussianMixture(
     n_components=n_components, covariance_type=covariance_type, reg_covar=reg_covar,
-    random_state=seed), z_train, fit.y_train, cache_dir)
+    random_state=seed), z_train, fit.y_train, cache_dir, name="class_gmms",
+    pretrained=pretrained_file(pretrained_dir, "class_gmms.npz", required=False))
 print(f"{len(gmm.classes_)} class GMMs with {n_components} {covariance_type}-covariance "
       f"components each on {z_train.shape[1]}-d codes; all converged: {gmm.converged_}")
 class_samples = sampling.decoded_class_samples(autoencoder, gmm, samples_per_class, seed=seed,
@@ -218,10 +220,14 @@ print(f"judge test accuracy: {run.metrics['judge_accuracy_test']:.4f}")
 # %%
 same_codes = subset_index(len(z_train), pooled_fit_size, random_state=seed)
 pooled = fit_pooled_gmm(z_train[same_codes], n_components * len(names), covariance_type,
-                        reg_covar, random_state=seed, cache_dir=cache_dir, use_cache=True)
+                        reg_covar, random_state=seed, cache_dir=cache_dir, use_cache=True,
+                        name="single_gmm",
+                        pretrained=pretrained_file(pretrained_dir, "single_gmm.npz", False))
 gmm_same_codes = gmm if len(same_codes) == len(z_train) else fit_or_load(ClassGaussianMixture(
     n_components=n_components, covariance_type=covariance_type, reg_covar=reg_covar,
-    random_state=seed), z_train[same_codes], fit.y_train[same_codes], cache_dir)
+    random_state=seed), z_train[same_codes], fit.y_train[same_codes], cache_dir,
+    name="class_gmms_same_codes",
+    pretrained=pretrained_file(pretrained_dir, "class_gmms_same_codes.npz", required=False))
 samplers = sampling.decoding(autoencoder, {
     "class_gmms": lambda n, s: sampling.from_class_gmms(gmm, n, s),
     "class_gmms_same_codes": lambda n, s: sampling.from_class_gmms(gmm_same_codes, n, s),
@@ -284,7 +290,8 @@ story.show("manifold")
 # %%
 post_gmm = gmm if post_n_components == n_components else fit_or_load(ClassGaussianMixture(
     n_components=post_n_components, covariance_type=covariance_type, reg_covar=reg_covar,
-    random_state=seed), z_train, fit.y_train, cache_dir)
+    random_state=seed), z_train, fit.y_train, cache_dir, name="post_gmms",
+    pretrained=pretrained_file(pretrained_dir, "post_gmms.npz", required=False))
 accuracy = diagnostics.accuracy_summary(dataset, gmm, post_gmm, z_train, fit.y_train, z_test,
                                         data.y_test)
 run.metrics.update(accuracy.metrics)

@@ -62,3 +62,27 @@ def test_the_cache_never_unpickles(tmp_path, monkeypatch):
                         lambda *a, **k: calls.append(k) or real_load(*a, **k))
     fit_or_load(GaussianMixture(2, random_state=0), X, cache_dir=tmp_path)
     assert calls == [{"allow_pickle": False}]
+
+
+def test_a_compact_file_is_loaded_instead_of_fitting_and_only_for_its_own_fit(tmp_path,
+                                                                             monkeypatch):
+    X, y = data()
+    probe, _ = data(seed=1)
+    est = ClassGaussianMixture(n_components=2, random_state=0)
+    fitted = fit_or_load(est, X, y, cache_dir=tmp_path, name="class_gmms")
+    entry = next(tmp_path.glob("class_gmms-*.npz"))
+    state, restored = mixture_cache.read_entry(entry)
+    assert restored.get_params() == est.get_params()
+    shipped = tmp_path / "shipped" / "class_gmms.npz"
+    shipped.parent.mkdir()
+    mixture_cache.save_compact(restored, shipped, mixture_cache.fingerprint(X))
+    monkeypatch.setattr(ClassGaussianMixture, "fit", lambda *a: pytest.fail("fitted again"))
+    loaded = fit_or_load(est, X, y, cache_dir=tmp_path / "empty", pretrained=shipped)
+    np.testing.assert_allclose(loaded.predict_log_proba(probe), fitted.predict_log_proba(probe),
+                               atol=1e-4)
+    np.testing.assert_allclose(loaded.gmms_[0].covariances_, fitted.gmms_[0].covariances_,
+                               rtol=1e-4, atol=1e-6)
+    assert mixture_cache.load_compact(shipped, est, X[:-1]) is None  # other codes
+    assert mixture_cache.load_compact(shipped, est, X + 0.1) is None
+    assert mixture_cache.load_compact(shipped, est.set_params(reg_covar=0.1), X) is None
+    assert not list((tmp_path / "empty").glob("*"))  # nothing was fitted or cached

@@ -1,0 +1,41 @@
+"""The models committed in models/: every file recorded with its hash, and the walkthrough's
+shipped GMMs fitted with the walkthrough's default settings (else `-p pretrained_dir shipped`
+would quietly refit them)."""
+
+from pathlib import Path
+
+import papermill
+import pytest
+
+from gae_helpers.mixture_cache import read_entry
+from gae_helpers.shipped import MANIFEST, manifest, models_dir, sha256
+
+ROOT = Path(__file__).resolve().parents[1]
+GMMS = {"class_gmms": "n_components", "class_gmms_same_codes": "n_components",
+        "post_gmms": "post_n_components"}
+
+
+def test_every_shipped_file_is_in_the_manifest_with_its_hash():
+    entries = manifest()
+    files = {p.relative_to(models_dir()).as_posix() for p in models_dir().rglob("*")
+             if p.is_file() and p.name != MANIFEST}
+    assert files == set(entries)
+    for name in files:
+        assert sha256(models_dir() / name) == entries[name]["sha256"], name
+
+
+@pytest.mark.parametrize("dataset", ["mnist", "fashion-mnist"])
+def test_the_shipped_gmms_have_the_walkthrough_defaults(dataset):
+    defaults = {name: eval(p["default"]) for name, p in papermill.inspect_notebook(
+        str(ROOT / "notebooks" / "walkthrough.ipynb")).items()
+        if name in ("n_components", "post_n_components", "reg_covar", "covariance_type",
+                    "seed")}
+    folder = models_dir() / dataset / "walkthrough"
+    for name, components in GMMS.items():
+        _, model = read_entry(folder / f"{name}.npz")
+        assert (model.n_components, model.reg_covar, model.covariance_type, model.random_state) \
+            == (defaults[components], defaults["reg_covar"], defaults["covariance_type"],
+                defaults["seed"]), name
+        assert list(model.classes_) == list(range(10))
+    _, single = read_entry(folder / "single_gmm.npz")
+    assert single.n_components == defaults["n_components"] * 10
