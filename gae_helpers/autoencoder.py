@@ -160,7 +160,7 @@ def train_autoencoder(model: Autoencoder, images: torch.Tensor, *, epochs: int,
                       batch_size: int = 128, learning_rate: float = 1e-3, seed: int = 0,
                       device="auto", precision: str = "auto", progress: bool = True,
                       on_epoch_end=None, shift: int = 0, schedule: str = "constant",
-                      deform: float = 0.0) -> list:
+                      deform: float = 0.0, consistency: float = 0.0) -> list:
     """Train on images alone (no labels) and return the mean loss of each epoch.
 
     Section "Autoencoder". Adam on binary cross-entropy between the image and
@@ -199,16 +199,42 @@ def train_autoencoder(model: Autoencoder, images: torch.Tensor, *, epochs: int,
         Label-free, deformation-invariant training: the encoder reads each image warped by
         :func:`random_affine` of this strength and the decoder must rebuild the unwarped
         image, so codes of an image and its small deformations move together. 0: off.
+    consistency : float
+        With ``deform``, adds this weight times the mean squared distance between the code of
+        the warped image and the code of the clean one (both through the encoder in one pass,
+        gradients through both: a stop-gradient on the clean code makes the codes diverge),
+        which pulls the codes of an image's deformations together. It also shrinks the codes
+        (the decoder makes up for it), which the standardised codes before the GMMs undo.
+        0: off.
 
     Returns
     -------
     list of float
-        Mean training loss per epoch.
+        Mean training loss per epoch (with ``consistency``, its term included).
     """
+    if isinstance(consistency, bool) or not 0 <= float(consistency) <= 100:
+        raise ValueError(f"consistency must be a number in [0, 100], got {consistency!r}.")
+    if consistency and not deform:
+        raise ValueError("consistency pulls together the codes of deformed images: set deform "
+                         "> 0 with it, or consistency to 0.")
     loss_fn = nn.BCEWithLogitsLoss()
+
+    def forward(m, inputs, clean):
+        if not consistency:
+            return m(inputs), None
+        code, target = m.encoder(torch.cat([inputs, clean])).chunk(2)
+        return m.decoder(code), (code, target)
+
+    def loss(output, batch):
+        logits, codes = output
+        value = loss_fn(logits.float(), batch)
+        if codes is not None:
+            code, target = (c.float() for c in codes)
+            value = value + consistency * ((code - target) ** 2).mean()
+        return value
+
     return minibatch_training(
-        model, images, forward=lambda m, batch: m(batch),
-        loss=lambda logits, batch: loss_fn(logits.float(), batch), epochs=epochs,
+        model, images, forward=forward, loss=loss, epochs=epochs,
         batch_size=batch_size, learning_rate=learning_rate, seed=seed, device=device,
         precision=precision, progress=progress, description="training autoencoder",
         on_epoch_end=on_epoch_end, shift=shift, schedule=schedule, deform=deform)
@@ -222,7 +248,8 @@ def minibatch_training(model, images, *, forward, loss, epochs: int, batch_size:
     """The training loop the autoencoder and the VAE share (section "Autoencoder").
 
     Adam over shuffled minibatches of in-memory tensors (order seeded by ``seed``),
-    channels_last for conv layers, ``forward(model, batch)`` under bfloat16 autocast where
+    channels_last for conv layers, ``forward(model, inputs, batch)`` (``inputs``: the batch as the
+    encoder reads it, deformed or not) under bfloat16 autocast where
     :func:`resolve_precision` says so, ``loss(output, batch)`` in float32. Returns the mean of
     ``loss * scale`` per epoch and leaves the model in eval mode on the CPU.
     """
@@ -260,7 +287,7 @@ def minibatch_training(model, images, *, forward, loss, epochs: int, batch_size:
                 if deform else batch
             optimizer.zero_grad(set_to_none=True)
             with torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32):
-                output = forward(model, inputs)
+                output = forward(model, inputs, batch)
             value = loss(output, batch)
             value.backward()
             optimizer.step()
@@ -328,7 +355,8 @@ def train_or_load_autoencoder(images, config: AutoencoderConfig, *, epochs: int,
                               batch_size: int = 128, learning_rate: float = 1e-3, seed: int = 0,
                               device="auto", precision: str = "auto", cache_dir=None,
                               use_cache: bool = True, progress: bool = True, pretrained=None,
-                              shift: int = 0, schedule: str = "constant", deform: float = 0.0):
+                              shift: int = 0, schedule: str = "constant", deform: float = 0.0,
+                              consistency: float = 0.0):
     """Train an autoencoder on ``images``, or load the one trained before with the same settings.
 
     Section "Autoencoder". The cache (:func:`gae_helpers.checkpoint.train_or_load`) is keyed
@@ -355,6 +383,8 @@ def train_or_load_autoencoder(images, config: AutoencoderConfig, *, epochs: int,
     settings = {"epochs": int(epochs), "batch_size": int(batch_size),
                 "learning_rate": float(learning_rate), "shift": int(shift),
                 "schedule": schedule, "deform": float(deform)}
+    if consistency:  # only where used, so that the models cached before keep their keys
+        settings["consistency"] = float(consistency)
     return train_or_load(
         config, lambda model: train_autoencoder(
             model, images, **settings, seed=seed, device=device, precision=precision,

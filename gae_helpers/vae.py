@@ -250,7 +250,7 @@ def train_vae(model: VAE, images: torch.Tensor, *, epochs: int, batch_size: int 
         return reconstruction + beta * kl
 
     return _ae.minibatch_training(
-        model, images, forward=lambda m, batch: m(batch, sample=True, generator=noise),
+        model, images, forward=lambda m, inputs, batch: m(inputs, sample=True, generator=noise),
         loss=vae_loss, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
         seed=seed, device=device, precision=precision, progress=progress,
         description="training VAE", on_epoch_end=on_epoch_end,

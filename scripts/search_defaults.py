@@ -52,6 +52,9 @@ def main(argv=None):
     parser.add_argument("--deform", type=float, default=0.0,
                         help="label-free augmentation: random affine warps of the input of this "
                              "strength, the clean image as the target")
+    parser.add_argument("--consistency", type=float, default=0.0,
+                        help="with --deform: weight of the term pulling the warped image's code "
+                             "to the clean image's")
     parser.add_argument("--precision", default="auto", choices=["auto", "float32", "bfloat16"])
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--eval-epochs", type=int, nargs="+", default=None,
@@ -120,6 +123,7 @@ def main(argv=None):
                    "architecture": args.architecture + ("+bn" if args.batch_norm else "")
                    + (f"+shift{args.shift}" if args.shift else "")
                    + (f"+deform{args.deform:g}" if args.deform else "")
+                   + (f"+consistency{args.consistency:g}" if args.consistency else "")
                    + ("" if args.precision == "auto" else f" ({args.precision})"),
                    "widths": "-".join(map(str, config.widths)), "latent_dim": args.latent_dim,
                    "epochs": epoch, "batch_size": args.batch_size,
@@ -140,6 +144,8 @@ def main(argv=None):
     settings = dict(epochs=args.epochs, batch_size=args.batch_size,
                     learning_rate=args.learning_rate, shift=args.shift, schedule=args.schedule,
                     deform=args.deform)
+    if args.consistency:
+        settings["consistency"] = args.consistency
     training = dict(**settings, seed=args.seed, precision=args.precision)
     cached = Path(args.checkpoint) if args.checkpoint else cache_path(
         config, data=(data.x_train,), settings=settings, seed=args.seed,

@@ -3,15 +3,17 @@
     python scripts/ship_models.py                    # judges, then the default models
     python scripts/ship_models.py --only judges      # the judges of digits, MNIST, Fashion-MNIST
     python scripts/ship_models.py --only defaults    # the walkthroughs' and the comparison's models
-    python scripts/ship_models.py --only gmms        # refit the walkthroughs' GMMs on the shipped autoencoders
+    python scripts/ship_models.py --only gmms        # the walkthroughs' GMMs, refitted on
+                                                     # the shipped autoencoders
 
 The judge of each dataset trains on all its labelled training images and is scored on its test
 images. The default models are what the notebooks train with their default parameters: each
 notebook runs once with papermill and a fresh model cache, and the models it trained are kept
-(`models/<dataset>/walkthrough/autoencoder.pt` and its fitted GMMs, `class_gmms.npz` etc.; `models/<dataset>/gae_vs_vae/autoencoder.pt` and
-`vae.pt`, the comparison's pair of equal budget, from 03_gae_vs_vae), with the parameters they
-depend on, so that `-p pretrained_dir shipped` refuses a run whose parameters differ. Needs GAE_DATA_DIR for MNIST and
-Fashion-MNIST. Every file is written under a temporary name and renamed when complete.
+(`models/<dataset>/walkthrough/autoencoder.pt` and its fitted GMMs, `class_gmms.npz` etc.;
+`models/<dataset>/gae_vs_vae/autoencoder.pt` and `vae.pt`, the comparison's pair of equal
+budget, from 03_gae_vs_vae), with the parameters they depend on, so that `-p pretrained_dir
+shipped` refuses a run whose parameters differ. Needs GAE_DATA_DIR for MNIST and Fashion-MNIST.
+Every file is written under a temporary name and renamed when complete.
 """
 
 from __future__ import annotations

@@ -51,17 +51,22 @@ def code_sources(nb) -> list:
 
 def execute(name: str, output_notebook, output_dir, cwd, cache_dir, **extra) -> None:
     """Execute configuration ``name`` with papermill; raises on the first failing cell."""
+    config = CONFIGS[name]
+    execute_notebook(config["notebook"], output_notebook, cwd, cache_dir,
+                     {**config["parameters"], "output_dir": str(output_dir), **extra})
+
+
+def execute_notebook(notebook: str, output_notebook, cwd, cache_dir, parameters: dict) -> None:
+    """Execute ``notebooks/<notebook>`` with papermill, the model cache in ``cache_dir``."""
     import papermill
 
     if os.environ.get("GAE_DATA_DIR"):  # the kernel runs in another folder
         os.environ["GAE_DATA_DIR"] = str(Path(os.environ["GAE_DATA_DIR"]).resolve())
     os.environ["GAE_CACHE_DIR"] = str(cache_dir)
     os.environ["TQDM_DISABLE"] = "1"
-    config = CONFIGS[name]
-    papermill.execute_notebook(
-        str(ROOT / "notebooks" / config["notebook"]), str(output_notebook),
-        parameters={**config["parameters"], "output_dir": str(output_dir), **extra},
-        cwd=str(cwd), progress_bar=False, kernel_name="python3")
+    papermill.execute_notebook(str(ROOT / "notebooks" / notebook), str(output_notebook),
+                               parameters=parameters, cwd=str(cwd), progress_bar=False,
+                               kernel_name="python3")
 
 
 def train_models(name: str) -> Path:

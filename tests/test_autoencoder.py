@@ -95,3 +95,35 @@ def test_precision_choices(digits):
                                     progress=False)
         assert np.isfinite(history).all() and history[1] < history[0]
         assert next(model.parameters()).dtype == torch.float32
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"consistency": 1.0}, "consistency pulls together the codes of deformed images: set deform"),
+    ({"consistency": -1.0, "deform": 1.0}, r"consistency must be a number in \[0, 100\]"),
+    ({"deform": 4.0}, r"deform must be a number in \[0, 3\], got 4.0"),
+])
+def test_bad_deformation_settings_are_clear_errors(digits, kwargs, message):
+    model = build_autoencoder(AutoencoderConfig("dense", digits.image_shape, 4))
+    with pytest.raises(ValueError, match=message):
+        train_autoencoder(model, digits.x_train, epochs=1, progress=False, **kwargs)
+
+
+def _deformation_spread(model, images):
+    """Mean squared distance between the codes of warped and clean images, over the codes'
+    variance: 0 when the codes ignore the warps."""
+    from gae_helpers.augment import random_affine
+
+    clean = encode(model, images)
+    warped = encode(model, random_affine(images, 1.0, torch.Generator().manual_seed(1)))
+    return float(((warped - clean) ** 2).mean() / clean.var(axis=0).mean())
+
+
+def test_consistency_pulls_the_codes_of_deformations_together(digits):
+    images = torch.as_tensor(digits.x_train, dtype=torch.float32)
+    spreads = {}
+    for weight in (0.0, 1.0):
+        model = build_autoencoder(AutoencoderConfig("dense", digits.image_shape, 8))
+        train_autoencoder(model, images, epochs=8, batch_size=32, deform=1.0,
+                          consistency=weight, progress=False)
+        spreads[weight] = _deformation_spread(model, images)
+    assert spreads[1.0] < 0.7 * spreads[0.0], spreads

@@ -2,6 +2,7 @@
 shipped GMMs fitted with the walkthrough's default settings (else `-p pretrained_dir shipped`
 would quietly refit them)."""
 
+import json
 from pathlib import Path
 
 import papermill
@@ -39,3 +40,20 @@ def test_the_shipped_gmms_have_the_walkthrough_defaults(dataset):
         assert list(model.classes_) == list(range(10))
     _, single = read_entry(folder / "single_gmm.npz")
     assert single.n_components == defaults["n_components"] * 10
+
+
+def test_a_shipped_run_trains_and_fits_nothing(tmp_path):
+    """`-p pretrained_dir shipped` on MNIST: every model and GMM comes from models/, so the
+    model cache stays empty (a GMM refitted would be cached there)."""
+    from references import data_dir_with, execute_notebook
+
+    if data_dir_with("MNIST") is None:
+        pytest.skip("GAE_DATA_DIR does not hold MNIST (set GAE_DATA_DIR to a folder with the "
+                    "torchvision datasets, e.g. ../shared/data)")
+    execute_notebook("walkthrough.ipynb", tmp_path / "run.ipynb", cwd=tmp_path,
+                     cache_dir=tmp_path / "cache",
+                     parameters={"dataset": "mnist", "pretrained_dir": "shipped",
+                                 "output_dir": str(tmp_path / "run")})
+    assert not (tmp_path / "cache").exists() or list((tmp_path / "cache").iterdir()) == []
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["accuracy_test"] >= 0.98
