@@ -2,6 +2,7 @@
 shipped GMMs fitted with the walkthrough's default settings (else `-p pretrained_dir shipped`
 would quietly refit them)."""
 
+import ast
 import json
 from pathlib import Path
 
@@ -27,7 +28,7 @@ def test_every_shipped_file_is_in_the_manifest_with_its_hash():
 
 @pytest.mark.parametrize("dataset", ["mnist", "fashion-mnist"])
 def test_the_shipped_gmms_have_the_walkthrough_defaults(dataset):
-    defaults = {name: eval(p["default"]) for name, p in papermill.inspect_notebook(
+    defaults = {name: ast.literal_eval(p["default"]) for name, p in papermill.inspect_notebook(
         str(ROOT / "notebooks" / "walkthrough.ipynb")).items()
         if name in ("n_components", "post_n_components", "reg_covar", "covariance_type",
                     "seed")}
