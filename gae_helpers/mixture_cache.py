@@ -121,25 +121,40 @@ def fit_or_load(estimator, X, y=None, cache_dir=None, use_cache: bool = True, na
             return loaded
     seed = estimator.get_params().get("random_state")
     if not use_cache or not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
-        return clone(estimator).fit(X, y) if y is not None else clone(estimator).fit(X)
+        return _fit(estimator, X, y)
     X = np.asarray(X, dtype=np.float64)
     path = resolve_cache_dir(cache_dir) / f"{name}-{cache_key(estimator, X, y)}.npz"
     if path.is_file():
         try:
-            with np.load(path, allow_pickle=False) as npz:
-                state = dict(npz)
-            if str(state.pop("format")) != FORMAT:
-                raise ValueError(f"not a {FORMAT} file")
-            return _restore(estimator, state)
+            return _restore(estimator, _read_state(path, (FORMAT,)))
         except Exception as exc:  # a truncated or foreign file: fit again
             warnings.warn(f"Ignoring a broken GMM cache entry {path.name} and fitting again: "
                           f"{type(exc).__name__}: {exc}", RuntimeWarning, stacklevel=2)
-    model = clone(estimator).fit(X, y) if y is not None else clone(estimator).fit(X)
+    model = _fit(estimator, X, y)
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as fh:
             np.savez(fh, format=np.asarray(FORMAT), **_state(model), **fingerprint(X),
-                     estimator_params=np.asarray(json.dumps(model.get_params(), default=repr)))
+                     estimator_params=np.asarray(_settings(model)))
     return model
+
+
+def _fit(estimator, X, y=None):
+    return clone(estimator).fit(X, y) if y is not None else clone(estimator).fit(X)
+
+
+def _settings(estimator) -> str:
+    """The estimator's parameters as JSON, as the cache entries and compact files keep them."""
+    return json.dumps(estimator.get_params(), default=repr)
+
+
+def _read_state(path, formats=(FORMAT, COMPACT_FORMAT)) -> dict:
+    """The arrays of a cache entry or compact file (compact ones unpacked), less its format."""
+    with np.load(path, allow_pickle=False) as npz:
+        state = dict(npz)
+    kind = str(state.pop("format"))
+    if kind not in formats:
+        raise ValueError(f"{path} is not a {' or '.join(formats)} file")
+    return _unpack(state) if kind == COMPACT_FORMAT else state
 
 
 def fingerprint(X) -> dict:
@@ -150,13 +165,7 @@ def fingerprint(X) -> dict:
 
 def read_entry(path):
     """A cache entry (or compact file) as ``(state, model)``, the model restored as fitted."""
-    with np.load(path, allow_pickle=False) as npz:
-        state = dict(npz)
-    kind = str(state.pop("format"))
-    if kind == COMPACT_FORMAT:
-        state = _unpack(state)
-    elif kind != FORMAT:
-        raise ValueError(f"{path} is not a {FORMAT} file")
+    state = _read_state(path)
     estimator = (GaussianMixture() if "classes_" not in state else ClassGaussianMixture())
     params = json.loads(str(state["estimator_params"])) if "estimator_params" in state else None
     if params is not None:
@@ -186,7 +195,7 @@ def save_compact(model, path, fit_on: dict) -> None:
     """
     state = _state(model)
     packed = {"format": np.asarray(COMPACT_FORMAT),
-              "estimator_params": np.asarray(json.dumps(model.get_params(), default=repr))}
+              "estimator_params": np.asarray(_settings(model))}
     for key, value in state.items():
         if key.endswith(("covariances_", "precisions_")):
             continue
@@ -224,7 +233,7 @@ def load_compact(path, estimator, X):
     state, model = read_entry(path)
     X = np.asarray(X, dtype=np.float64)
     same_settings = (json.loads(str(state["estimator_params"]))
-                     == json.loads(json.dumps(estimator.get_params(), default=repr)))
+                     == json.loads(_settings(estimator)))
     same_codes = (int(state["fit_on.n_samples"]) == len(X)
                   and state["fit_on.mean"].shape == (X.shape[1],)
                   and np.allclose(state["fit_on.mean"], X.mean(axis=0), rtol=0, atol=1e-3))

@@ -67,11 +67,11 @@ def pretrained_file(folder, kind: str, required: bool = True):
     from .shipped import checked_file
 
     path = Path(folder).expanduser() / (kind if "." in kind else f"{kind}.pt")
-    if not path.is_file() and not required:
-        return None
     if not path.is_file():
-        raise FileNotFoundError(f"pretrained_dir={str(folder)!r} holds no {kind}.pt: point it at "
-                                f"a folder of checkpoints, or set it to None to train.")
+        if not required:
+            return None
+        raise FileNotFoundError(f"pretrained_dir={str(folder)!r} holds no {path.name}: point "
+                                f"it at a folder of checkpoints, or set it to None to train.")
     return checked_file(path)
 
 
