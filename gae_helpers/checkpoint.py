@@ -7,15 +7,19 @@ Every model kind has a frozen config dataclass with ``KIND``, ``to_dict``, ``fro
 ``build(seed)``; :data:`KINDS` names them.
 
 :func:`train_or_load` keys a cache on the training data, the config, the training settings,
-the device type, the arithmetic and the code that builds and trains the model: rerunning a
-notebook with the same settings loads the model in a second instead of training it again. A
-corrupt or truncated cache entry is reported with a warning and trained again.
+the device type, the arithmetic and the source of every module that builds and trains the model
+(:func:`training_modules`, the input warps included): rerunning a notebook with the same
+settings loads the model in a second instead of training it again, and an edit of that code
+trains it again. A corrupt or truncated cache entry is reported with a warning and trained
+again.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib
+import importlib.util
 import json
 import os
 import sys
@@ -38,6 +42,11 @@ KINDS = {
     "vae": ("gae_helpers.vae", "VAEConfig"),
     "judge": ("gae_helpers.judge", "JudgeConfig"),
 }
+
+# Modules that cannot change a trained model: progress bars, atomic writes, this module (its
+# FORMAT is hashed instead), and the shipped files' paths and hashes.
+NOT_TRAINING = frozenset({"gae_helpers.progress", "gae_helpers.storage",
+                          "gae_helpers.checkpoint", "gae_helpers.shipped"})
 
 
 class CheckpointMismatchError(ValueError):
@@ -123,13 +132,69 @@ def _hash_array(digest, array):
     digest.update(array.tobytes())
 
 
+def _package_imports(module: str) -> set:
+    """The gae_helpers modules that ``module``'s source imports, at its top or in a function."""
+    package = __name__.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(Path(sys.modules[module].__file__).read_bytes())):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = importlib.util.resolve_name("." * node.level + (node.module or ""),
+                                               sys.modules[module].__package__) \
+                if node.level else node.module or ""
+            names = [base, *(f"{base}.{alias.name}" for alias in node.names)]
+        else:
+            continue
+        found.update(name for name in names if name.startswith(package + ".")
+                     and _is_module(name))
+    return found
+
+
+def _is_module(name: str) -> bool:
+    """Whether ``name`` is a module (``gae_helpers.config``), not a name in one
+    (``gae_helpers.config.PlainConfig``)."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:  # its parent is a module, not a package
+        return False
+
+
+def training_modules(config) -> list:
+    """The gae_helpers modules whose source can change a model of ``config``'s kind once
+    trained: the config's module and every gae_helpers module it imports, directly or through
+    another (for an autoencoder: its layers and training loop, the input warps of
+    ``augment.py``, the device and arithmetic choices of ``device.py``, ...), less
+    :data:`NOT_TRAINING`. Sorted, so the cache key does not depend on the order of imports.
+
+    Examples
+    --------
+    >>> from gae_helpers.autoencoder import AutoencoderConfig
+    >>> modules = training_modules(AutoencoderConfig())
+    >>> "gae_helpers.augment" in modules, "gae_helpers.progress" in modules
+    (True, False)
+    """
+    todo, seen = [type(config).__module__], set()
+    while todo:
+        module = todo.pop()
+        if module in seen or module in NOT_TRAINING:
+            continue
+        seen.add(module)
+        importlib.import_module(module)
+        todo.extend(_package_imports(module) - seen)
+    return sorted(seen)
+
+
 def cache_key(config, data=(), **settings) -> str:
     """A hash of the data's bytes, the config, the settings, the torch release and the source
-    of the module that defines the model (an edited module never loads a stale model)."""
+    of every module that builds or trains the model (:func:`training_modules`): an edit of the
+    layers, the training loop or the input warps never loads a model trained before it."""
     digest = hashlib.sha256()
     digest.update(FORMAT.encode())
     digest.update(torch.__version__.encode())
-    digest.update(Path(sys.modules[type(config).__module__].__file__).read_bytes())
+    for module in training_modules(config):
+        digest.update(module.encode())
+        digest.update(Path(sys.modules[module].__file__).read_bytes())
     digest.update(json.dumps([config.KIND, config.to_dict(), settings], sort_keys=True).encode())
     for array in data:
         _hash_array(digest, array)

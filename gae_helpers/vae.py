@@ -13,10 +13,8 @@ that come from comparable models. Training never sees labels.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
@@ -319,8 +317,10 @@ def train_or_load_vae(images, config: VAEConfig, *, epochs: int, batch_size: int
     Section "The VAE". Caching is :func:`gae_helpers.checkpoint.train_or_load`'s:
     the key covers the images, the config (``beta`` included), epochs, batch
     size, learning rate, seed, device type and arithmetic, and the source of
-    this module and of :mod:`gae_helpers.autoencoder` (whose builders make the
-    layers). ``pretrained`` loads a checkpoint file instead. Labels never enter.
+    this module and of every module it trains with (the layers and the loop of
+    :mod:`gae_helpers.autoencoder`, see
+    :func:`gae_helpers.checkpoint.training_modules`). ``pretrained`` loads a
+    checkpoint file instead. Labels never enter.
 
     Returns
     -------
@@ -347,11 +347,8 @@ def train_or_load_vae(images, config: VAEConfig, *, epochs: int, batch_size: int
     if not learning_rate > 0:
         raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}.")
     images = _check_images(images, config)
-    # The cache key hashes this module's source; the layers come from autoencoder.py.
-    layers = hashlib.sha256(Path(_ae.__file__).read_bytes()).hexdigest()[:16]
     settings = {"epochs": int(epochs), "batch_size": int(batch_size),
-                "learning_rate": float(learning_rate), "layers_source": layers,
-                "schedule": schedule}
+                "learning_rate": float(learning_rate), "schedule": schedule}
 
     def train(model):
         return train_vae(model, images, epochs=epochs, batch_size=batch_size,

@@ -127,3 +127,35 @@ def test_batch_norm_config_round_trips(tmp_path):
     assert loaded.config.batch_norm
     with pytest.raises(CheckpointMismatchError, match="holds a"):
         load_model(tmp_path / "bn.pt", expected_config=CONV)
+
+
+def _edited(monkeypatch, module_file):
+    """Make every read of gae_helpers/<module_file> see an edited source."""
+    real = checkpoint.Path.read_bytes
+    package = checkpoint.Path(checkpoint.__file__).resolve().parent
+
+    def read_bytes(path):
+        text = real(path)
+        if path.resolve() == package / module_file:
+            text += b"\n# edited\n"
+        return text
+
+    monkeypatch.setattr(checkpoint.Path, "read_bytes", read_bytes)
+
+
+@pytest.mark.parametrize("edited, retrains", [("augment.py", True), ("device.py", True),
+                                              ("autoencoder.py", True), ("progress.py", False)])
+def test_an_edit_of_the_training_code_changes_the_cache_key(digits, monkeypatch, edited,
+                                                             retrains):
+    from gae_helpers.judge import JudgeConfig
+    from gae_helpers.vae import VAEConfig
+
+    configs = [CONV, VAEConfig(CONV), JudgeConfig((1, 8, 8), n_classes=10)]
+    common = dict(data=(digits.x_train,), settings={"epochs": 1}, precision="float32",
+                  device="cpu")
+    before = [checkpoint.cache_path(config, **common) for config in configs]
+    _edited(monkeypatch, edited)
+    after = [checkpoint.cache_path(config, **common) for config in configs]
+    changed = [a != b for a, b in zip(before, after)]
+    # the judge reads images through the autoencoder's checks, and so the warps' module too
+    assert changed == [retrains] * 3, f"{edited}: {changed}"
