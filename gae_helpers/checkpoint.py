@@ -33,6 +33,7 @@ import numpy as np
 import torch
 
 from .device import resolve_device, resolve_precision
+from .shipped import shipped_name
 from .storage import atomic_path
 
 FORMAT = "gae-model/2"
@@ -211,16 +212,49 @@ def cache_path(config, *, data, settings: dict, seed: int = 0, device="auto",
     return resolve_cache_dir(cache_dir) / f"{config.KIND}-{key}.pt"
 
 
+ORIGINS = ("trained", "cache", "checkpoint", "shipped")
+
+
 @dataclass
 class Trained:
-    """What :func:`train_or_load` returns."""
+    """What :func:`train_or_load` and :func:`gae_helpers.shipped.load_judge` return.
+
+    Attributes
+    ----------
+    model : torch.nn.Module
+        In eval mode on the CPU.
+    history : list of float
+        Loss per epoch of the training that produced it.
+    path : Path or None
+        The file it was loaded from or saved to; ``None`` when trained without the cache.
+    origin : {"trained", "cache", "checkpoint", "shipped"}
+        Where it came from: trained by this call, loaded from the model cache, loaded from a
+        checkpoint file given as ``pretrained``, or loaded from a file committed in ``models/``
+        (:mod:`gae_helpers.shipped`).
+    seconds : float
+        Time spent training or loading.
+    source : str
+        The same for a reader: ``"trained"``, ``"loaded from cache"``, ``"loaded from
+        <file>"``, as the notebooks print it and the run's metrics record it.
+    """
 
     model: torch.nn.Module
     history: list
     path: Path | None
-    from_cache: bool
+    origin: str
     seconds: float
-    source: str = "trained"  # "trained", "loaded from cache" or "loaded from <checkpoint>"
+    source: str = "trained"
+
+    def __post_init__(self):
+        if self.origin not in ORIGINS:
+            raise ValueError(f"origin must be one of {', '.join(ORIGINS)}, got "
+                             f"{self.origin!r}.")
+
+    @property
+    def from_cache(self) -> bool:
+        """Whether the model was loaded from the model cache (not from a given or shipped
+        file, not trained)."""
+        return self.origin == "cache"
 
 
 def train_or_load(config, train: Callable, *, data, settings: dict, seed: int = 0,
@@ -255,20 +289,21 @@ def train_or_load(config, train: Callable, *, data, settings: dict, seed: int = 
     >>> run = train_or_load(config, lambda m: train_autoencoder(m, images, epochs=1,
     ...                     progress=False), data=(images,), settings={"epochs": 1},
     ...                     use_cache=False)
-    >>> run.from_cache, len(run.history)
-    (False, 1)
+    >>> run.origin, run.from_cache, len(run.history)
+    ('trained', False, 1)
     """
     started = time.perf_counter()
     if pretrained is not None:
         model, history = load_model(pretrained, expected_config=config)
-        return Trained(model, history, Path(pretrained), True, time.perf_counter() - started,
+        origin = "shipped" if shipped_name(pretrained) is not None else "checkpoint"
+        return Trained(model, history, Path(pretrained), origin, time.perf_counter() - started,
                        f"loaded from {Path(pretrained).name}")
     path = cache_path(config, data=data, settings=settings, seed=seed, device=device,
                       precision=precision, cache_dir=cache_dir)
     if use_cache and path.is_file():
         try:
             model, history = load_model(path, expected_config=config)
-            return Trained(model, history, path, True, time.perf_counter() - started,
+            return Trained(model, history, path, "cache", time.perf_counter() - started,
                            "loaded from cache")
         except CheckpointMismatchError as exc:
             warnings.warn(f"Ignoring a broken cache entry and training again: {exc}",
@@ -277,5 +312,5 @@ def train_or_load(config, train: Callable, *, data, settings: dict, seed: int = 
     history = train(model)
     if use_cache:
         save_model(model, path, history)
-    return Trained(model, history, path if use_cache else None, False,
+    return Trained(model, history, path if use_cache else None, "trained",
                    time.perf_counter() - started)

@@ -71,22 +71,28 @@ def resolve_pretrained_dir(pretrained_dir, dataset: str, notebook: str = "walkth
     return models_dir() / dataset / notebook if pretrained_dir == SHIPPED else pretrained_dir
 
 
+def shipped_name(path) -> str | None:
+    """``path``'s name in the manifest (e.g. ``mnist/judge.pt``) where it lies in the models
+    folder, else ``None``."""
+    try:
+        return Path(path).resolve().relative_to(models_dir().resolve()).as_posix()
+    except ValueError:
+        return None
+
+
 def checked_file(path) -> Path:
     """``path``, after checking its hash where it lies in the models folder."""
-    path = Path(path)
-    try:
-        name = path.resolve().relative_to(models_dir().resolve()).as_posix()
-    except ValueError:
-        return path
-    return shipped_file(name)
+    name = shipped_name(path)
+    return Path(path) if name is None else shipped_file(name)
 
 
 def load_judge(dataset: str, config, pretrained_dir=None):
     """The judge of ``dataset``: ``pretrained_dir/judge.pt`` where that folder holds one (the
     tests' small references), else the shipped instrument. Section "An independent judge".
 
-    Returns a :class:`gae_helpers.checkpoint.Trained`; for the shipped judge its ``source``
-    names the file, its hash and its training time from the manifest.
+    Returns a :class:`gae_helpers.checkpoint.Trained` whose ``origin`` is ``"shipped"`` for
+    the shipped judge (its ``source`` names the file, its hash and its training time from the
+    manifest) and ``"checkpoint"`` for a judge in ``pretrained_dir``; never ``from_cache``.
     """
     from .checkpoint import Trained, load_model
 
@@ -94,12 +100,12 @@ def load_judge(dataset: str, config, pretrained_dir=None):
     local = Path(pretrained_dir) / "judge.pt" if pretrained_dir is not None else None
     if local is not None and local.is_file():
         model, history = load_model(local, expected_config=config)
-        return Trained(model, history, local, True, time.perf_counter() - started,
+        return Trained(model, history, local, "checkpoint", time.perf_counter() - started,
                        f"loaded from {local.name}")
     path = shipped_file(f"{dataset}/judge.pt")
     model, history = load_model(path, expected_config=config)
     entry = manifest()[f"{dataset}/judge.pt"]
-    return Trained(model, history, path, True, time.perf_counter() - started,
+    return Trained(model, history, path, "shipped", time.perf_counter() - started,
                    f"loaded from models/{dataset}/judge.pt (shipped: sha256 "
                    f"{entry['sha256'][:12]}, trained once in {entry['train_seconds']:.0f} s by "
                    f"`make models`)")

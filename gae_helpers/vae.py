@@ -326,7 +326,7 @@ def train_or_load_vae(images, config: VAEConfig, *, epochs: int, batch_size: int
     -------
     gae_helpers.checkpoint.Trained
         ``model``, ``history`` (see :func:`train_vae`), ``path``,
-        ``from_cache``, ``seconds``.
+        ``origin`` (``from_cache`` where it is ``"cache"``), ``seconds``.
 
     Examples
     --------

@@ -1,3 +1,4 @@
+import json
 import warnings
 
 import pytest
@@ -105,7 +106,8 @@ def test_pretrained_checkpoint_is_loaded_instead_of_training(tmp_path, digits, m
     _forbid_training(monkeypatch)
     run = train_or_load_autoencoder(digits.x_train, CONV, epochs=5, progress=False,
                                     pretrained=tmp_path / "given.pt")
-    assert run.from_cache and run.history == [0.7] and run.source == "loaded from given.pt"
+    assert run.origin == "checkpoint" and not run.from_cache and run.history == [0.7]
+    assert run.source == "loaded from given.pt"
     dense = AutoencoderConfig("dense", (1, 8, 8), latent_dim=4)
     with pytest.raises(CheckpointMismatchError):
         train_or_load_autoencoder(digits.x_train, dense, epochs=1,
@@ -159,3 +161,34 @@ def test_an_edit_of_the_training_code_changes_the_cache_key(digits, monkeypatch,
     changed = [a != b for a, b in zip(before, after)]
     # the judge reads images through the autoencoder's checks, and so the warps' module too
     assert changed == [retrains] * 3, f"{edited}: {changed}"
+
+
+def test_trained_says_where_the_model_came_from(tmp_path, digits, monkeypatch):
+    from gae_helpers import shipped
+    from gae_helpers.judge import JudgeConfig
+
+    models = tmp_path / "models"
+    monkeypatch.setenv(shipped.MODELS_DIR_ENV, str(models))
+    judge_config = JudgeConfig((1, 8, 8), n_classes=10)
+    save_model(judge_config.build(), models / "digits" / "judge.pt", history=[0.1])
+    save_model(build_autoencoder(CONV, seed=3), models / "digits" / "walkthrough" / "ae.pt")
+    save_model(build_autoencoder(CONV, seed=3), tmp_path / "given.pt")
+    (models / shipped.MANIFEST).write_text(json.dumps({
+        name: {"sha256": shipped.sha256(models / name), "train_seconds": 1.0}
+        for name in ("digits/judge.pt", "digits/walkthrough/ae.pt")}))
+    kwargs = dict(epochs=1, seed=0, progress=False, cache_dir=tmp_path / "cache")
+    runs = {"trained": train_or_load_autoencoder(digits.x_train, CONV, **kwargs),
+            "cache": train_or_load_autoencoder(digits.x_train, CONV, **kwargs),
+            "checkpoint": train_or_load_autoencoder(digits.x_train, CONV, **kwargs,
+                                                    pretrained=tmp_path / "given.pt"),
+            "shipped": train_or_load_autoencoder(
+                digits.x_train, CONV, **kwargs,
+                pretrained=models / "digits" / "walkthrough" / "ae.pt"),
+            "shipped judge": shipped.load_judge("digits", judge_config)}
+    assert {name: (run.origin, run.from_cache) for name, run in runs.items()} == {
+        "trained": ("trained", False), "cache": ("cache", True),
+        "checkpoint": ("checkpoint", False), "shipped": ("shipped", False),
+        "shipped judge": ("shipped", False)}
+    assert "shipped" in runs["shipped judge"].source  # the printed text is unchanged
+    with pytest.raises(ValueError, match="origin"):
+        checkpoint.Trained(runs["cache"].model, [], None, "downloaded", 0.0)
