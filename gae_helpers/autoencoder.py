@@ -7,7 +7,8 @@ model, the data and the seed are arguments, nothing is global.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import copy
+from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
 import numpy as np
@@ -42,6 +43,10 @@ class AutoencoderConfig(PlainConfig):
         Channels per conv layer, or units per hidden dense layer.
     batch_norm : bool
         Batch normalisation after each hidden conv layer (``conv`` only).
+    standardised : bool
+        The encoder ends with a fixed affine map of the codes and the decoder starts with its
+        inverse (:class:`CodeAffine`, identity until set): what :func:`standardise_codes`
+        makes, so that such a model saves and loads like any other.
     """
 
     KIND: ClassVar[str] = "autoencoder"
@@ -51,6 +56,7 @@ class AutoencoderConfig(PlainConfig):
     latent_dim: int = 16
     widths: tuple = field(default=None)
     batch_norm: bool = False
+    standardised: bool = False
 
     def __post_init__(self):
         if self.architecture not in ARCHITECTURES:
@@ -89,6 +95,9 @@ class Autoencoder(nn.Module):
         super().__init__()
         self.config = config
         self.encoder, self.decoder = _build(config)
+        if config.standardised:  # identity maps until a checkpoint's buffers are loaded
+            self.encoder = nn.Sequential(*self.encoder, CodeAffine.identity(config.latent_dim))
+            self.decoder = nn.Sequential(CodeAffine.identity(config.latent_dim), *self.decoder)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """Reconstruction logits; ``torch.sigmoid`` turns them into pixels."""
@@ -401,6 +410,11 @@ class CodeAffine(nn.Module):
         self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32))
         self.register_buffer("shift", torch.as_tensor(shift, dtype=torch.float32))
 
+    @classmethod
+    def identity(cls, size: int) -> "CodeAffine":
+        """The map that changes nothing, on ``size`` dimensions (buffers of its own)."""
+        return cls(torch.ones(size), torch.zeros(size))
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x * self.scale + self.shift
 
@@ -411,7 +425,9 @@ def standardise_codes(model: Autoencoder, images, device="auto") -> Autoencoder:
 
     The encoder ends with the standardising affine map and the decoder starts with its
     inverse, so images decode exactly as before and every helper that encodes or decodes
-    works unchanged; only the GMMs see codes on a common scale, so that ``reg_covar`` is the
+    works unchanged. The copy has weights of its own and the config of ``model`` with
+    ``standardised=True``, so :func:`gae_helpers.checkpoint.save_model` and ``load_model``
+    round-trip it; only the GMMs see codes on a common scale, so that ``reg_covar`` is the
     same share of every dimension's variance. Label-free: ``images`` are the training images.
 
     Examples
@@ -424,13 +440,17 @@ def standardise_codes(model: Autoencoder, images, device="auto") -> Autoencoder:
     (True, True)
     >>> bool(torch.allclose(reconstruct(scaled, images), reconstruct(model, images), atol=1e-5))
     True
+    >>> scaled.config.standardised, model.config.standardised
+    (True, False)
     """
-    import copy
-
-    codes = encode(model, images, device=device)
+    scaled = copy.deepcopy(model)  # its own weights: later edits of ``model`` leave it alone
+    if scaled.config.standardised:  # standardise the codes of the plain model underneath
+        scaled.encoder, scaled.decoder = scaled.encoder[:-1], scaled.decoder[1:]
+        scaled.config = replace(scaled.config, standardised=False)
+    codes = encode(scaled, images, device=device)
     mean, std = codes.mean(axis=0), codes.std(axis=0)
     std = np.where(std > 0, std, 1.0)
-    scaled = copy.deepcopy(model)
-    scaled.encoder = nn.Sequential(*model.encoder, CodeAffine(1 / std, -mean / std))
-    scaled.decoder = nn.Sequential(CodeAffine(std, mean), *model.decoder)
+    scaled.encoder = nn.Sequential(*scaled.encoder, CodeAffine(1 / std, -mean / std))
+    scaled.decoder = nn.Sequential(CodeAffine(std, mean), *scaled.decoder)
+    scaled.config = replace(scaled.config, standardised=True)
     return scaled

@@ -64,6 +64,10 @@ class VAEConfig:
         if not isinstance(self.autoencoder, AutoencoderConfig):
             raise TypeError(f"autoencoder must be an AutoencoderConfig, got "
                             f"{type(self.autoencoder).__name__}.")
+        if self.autoencoder.standardised:
+            raise ValueError("autoencoder is a standardised AutoencoderConfig (see "
+                             "standardise_codes), which a VAE does not build: pass the config "
+                             "with standardised=False.")
         beta = self.beta
         if isinstance(beta, bool) or not isinstance(beta, (int, float, np.integer, np.floating)) \
                 or not math.isfinite(beta) or not beta > 0:

@@ -127,3 +127,29 @@ def test_consistency_pulls_the_codes_of_deformations_together(digits):
                           consistency=weight, progress=False)
         spreads[weight] = _deformation_spread(model, images)
     assert spreads[1.0] < 0.7 * spreads[0.0], spreads
+
+
+@pytest.mark.parametrize("architecture", ["dense", "conv"])
+def test_standardised_codes_are_a_model_of_their_own(digits, tmp_path, architecture):
+    from gae_helpers.autoencoder import standardise_codes
+    from gae_helpers.checkpoint import load_model, save_model
+
+    model = AutoencoderConfig(architecture, (1, 8, 8), latent_dim=3).build(seed=0)
+    scaled = standardise_codes(model, digits.x_train)
+    codes = encode(scaled, digits.x_test)
+    images = decode(scaled, codes)
+    with torch.no_grad():  # an edit of the original's weights leaves the copy alone
+        for parameter in model.parameters():
+            parameter.add_(1.0)
+    np.testing.assert_array_equal(encode(scaled, digits.x_test), codes)
+    assert torch.equal(decode(scaled, codes), images)
+    save_model(scaled, tmp_path / "scaled.pt")
+    loaded, _ = load_model(tmp_path / "scaled.pt", expected_config=scaled.config)
+    np.testing.assert_array_equal(encode(loaded, digits.x_test), codes)
+    assert torch.equal(decode(loaded, codes), images)
+    again = standardise_codes(loaded, digits.x_train)  # standardising twice changes nothing
+    np.testing.assert_allclose(encode(again, digits.x_test), codes, atol=1e-5)
+    from gae_helpers.vae import VAEConfig
+
+    with pytest.raises(ValueError, match="standardised=False"):
+        VAEConfig(scaled.config)
