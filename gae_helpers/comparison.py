@@ -21,7 +21,10 @@ SAMPLERS = ("ae_class_gmms", "ae_single_gmm", "vae_prior", "vae_class_gmms", "va
 
 def budget_table(models: dict) -> pd.DataFrame:
     """What each model was given and what it took: ``{name: {field: value}}`` to a table."""
-    return pd.DataFrame.from_dict(models, orient="index").rename_axis("model")
+    # Models and fields in the order given: pandas 2.1 sorts the rows of one-field models.
+    fields = list(dict.fromkeys(field for row in models.values() for field in row))
+    return pd.DataFrame.from_dict(models, orient="index").reindex(
+        index=list(models), columns=fields).rename_axis("model")
 
 
 def difference(samples: dict, a: str, b: str) -> dict:

@@ -101,5 +101,12 @@ def evaluate_rejection(scorer: ImageScorer, test_images, outsiders: dict, reject
     other = [k for k in outsiders if k not in ("uniform noise", "inverted test images")]
     if other:
         metrics["reject_rate_other_dataset"] = rates[other[0]]
-    rate_table = pd.DataFrame({"share rejected": rates}).rename_axis("input")
-    return Rejection(metrics, pd.DataFrame(auroc).T, rate_table, rejected_test)
+    # Both tables in a declared order (scores as in SCORES, inputs as given), never pandas':
+    # a DataFrame built from one dict of dicts sorts its index under pandas < 2.2.
+    kinds = list(outsiders)
+    auroc_table = pd.DataFrame([[auroc[name][kind] for kind in kinds] for name in SCORES],
+                               index=list(SCORES), columns=kinds, dtype=float)
+    inputs = ["test images", *kinds]
+    rate_table = pd.DataFrame({"share rejected": [rates[k] for k in inputs]},
+                              index=pd.Index(inputs, name="input"))
+    return Rejection(metrics, auroc_table, rate_table, rejected_test)

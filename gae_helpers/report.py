@@ -217,7 +217,8 @@ def show_table(table, index_name: str | None = None, digits: int = 4) -> None:
     a    0.12  n/a
     """
     if not isinstance(table, pd.DataFrame):
-        table = pd.DataFrame.from_dict(table, orient="index")
+        # Rows in the order given: pandas 2.1 sorts those of a dict of one-field rows.
+        table = pd.DataFrame.from_dict(table, orient="index").reindex(list(table))
     if index_name is not None:
         table = table.rename_axis(index_name)
     table = table.apply(lambda col: col.map(lambda v: _cell(v, digits)))

@@ -138,3 +138,11 @@ def test_budget_table_has_a_row_per_model():
     assert table.index.name == "model"
     assert table.index.tolist() == ["ae", "vae"]
     assert table.loc["vae", "parameters"] == 12
+
+
+def test_budget_table_keeps_the_order_given():
+    # pandas 2.1 sorted the rows of one-field models ("vae" before "z-ae").
+    table = budget_table({"z-ae": {"epochs": 3}, "vae": {"epochs": 4}})
+    assert table.index.tolist() == ["z-ae", "vae"]
+    table = budget_table({"b": {"weights": 1, "epochs": 2}, "a": {"epochs": 3, "weights": 4}})
+    assert table.index.tolist() == ["b", "a"] and table.columns.tolist() == ["weights", "epochs"]

@@ -54,3 +54,10 @@ def test_tables_round_and_show_missing_values(capsys):
     assert lines[0].split() == ["x", "y"] and lines[1].split() == ["row"]
     assert lines[2].split() == ["a", "0.123", "n/a"]
     assert lines[3].split() == ["bb", "1.000", "2.500"]
+
+
+def test_tables_keep_the_row_order_given(capsys):
+    # pandas 2.1 sorted the rows of a dict of one-field rows.
+    show_table({"vae": {"x": 1.0}, "ae": {"x": 2.0}}, "model", digits=1)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines[2:]] == ["vae", "ae"]
