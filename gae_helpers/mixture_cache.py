@@ -175,10 +175,11 @@ def read_entry(path):
 
 def save_compact(model, path, fit_on: dict) -> None:
     """Write a fitted mixture for shipping (section "Sampling data": ``-p pretrained_dir
-    shipped``): weights and means in float64, each full covariance as the upper triangle of its
-    precision's Cholesky factor in float32 (the covariances and precisions are rebuilt from it
-    on loading), with the estimator's settings and the ``fit_on`` fingerprint of its codes.
-    Written under a temporary name, then renamed.
+    shipped``): weights and means in float64, each covariance as its precision's Cholesky
+    factor only (for ``covariance_type="full"`` the upper triangle of each, in float32; for
+    "tied", "diag" and "spherical" as fitted: they are small), with the estimator's settings
+    and the ``fit_on`` fingerprint of its codes. The covariances and precisions are rebuilt
+    from the factors on loading. Written under a temporary name, then renamed.
 
     Examples
     --------
@@ -211,18 +212,32 @@ def save_compact(model, path, fit_on: dict) -> None:
 
 
 def _unpack(state):
-    for key in [k for k in state if k.endswith("precisions_cholesky_packed")]:
-        prefix = key[: -len("precisions_cholesky_packed")]
-        packed = state.pop(key).astype(np.float64)
-        d = int(round((np.sqrt(8 * packed.shape[-1] + 1) - 1) / 2))
-        rows, cols = np.triu_indices(d)
-        chol = np.zeros((packed.shape[0], d, d))
-        chol[:, rows, cols] = packed
-        precisions = chol @ np.swapaxes(chol, 1, 2)
-        covariances = np.linalg.inv(precisions)
+    """Rebuild what :func:`save_compact` left out: every mixture's precisions and covariances
+    from its precisions' Cholesky factor, for its covariance type."""
+    for key in [k for k in state if k.endswith("params")]:
+        prefix = key[: -len("params")]
+        if prefix + "weights_" not in state:  # "estimator_params": the settings, no mixture
+            continue
+        kind = json.loads(str(state[key])).get("covariance_type", "full")
+        packed = state.pop(prefix + "precisions_cholesky_packed", None)
+        if packed is not None:  # the upper triangles of "full" factors
+            packed = packed.astype(np.float64)
+            d = int(round((np.sqrt(8 * packed.shape[-1] + 1) - 1) / 2))
+            rows, cols = np.triu_indices(d)
+            chol = np.zeros((packed.shape[0], d, d))
+            chol[:, rows, cols] = packed
+            state[prefix + "precisions_cholesky_"] = chol
+        chol = np.asarray(state[prefix + "precisions_cholesky_"], dtype=np.float64)
+        if kind in ("full", "tied"):  # (k, d, d) or (d, d): precision = chol chol^T
+            precisions = chol @ np.swapaxes(chol, -1, -2)
+            covariances = np.linalg.inv(precisions)
+            covariances = (covariances + np.swapaxes(covariances, -1, -2)) / 2
+        else:  # "diag" (k, d) and "spherical" (k,): the factor is 1 / standard deviation
+            precisions = chol ** 2
+            covariances = 1 / precisions
         state[prefix + "precisions_cholesky_"] = chol
         state[prefix + "precisions_"] = precisions
-        state[prefix + "covariances_"] = (covariances + np.swapaxes(covariances, 1, 2)) / 2
+        state[prefix + "covariances_"] = covariances
     return state
 
 

@@ -86,3 +86,24 @@ def test_a_compact_file_is_loaded_instead_of_fitting_and_only_for_its_own_fit(tm
     assert mixture_cache.load_compact(shipped, est, X + 0.1) is None
     assert mixture_cache.load_compact(shipped, est.set_params(reg_covar=0.1), X) is None
     assert not list((tmp_path / "empty").glob("*"))  # nothing was fitted or cached
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
+@pytest.mark.parametrize("kind", [GaussianMixture, ClassGaussianMixture])
+def test_a_compact_file_of_every_covariance_type_round_trips(tmp_path, covariance_type, kind):
+    X, y = data()
+    probe, _ = data(seed=1)
+    est = kind(n_components=2 if kind is ClassGaussianMixture else 3,
+               covariance_type=covariance_type, random_state=0)
+    fitted = est.fit(X, y) if kind is ClassGaussianMixture else est.fit(X)
+    path = tmp_path / "compact.npz"
+    mixture_cache.save_compact(fitted, path, mixture_cache.fingerprint(X))
+    _, loaded = mixture_cache.read_entry(path)
+    np.testing.assert_allclose(loaded.score_samples(probe), fitted.score_samples(probe),
+                               rtol=0, atol=1e-5)
+    gmms = zip(*(m.gmms_ if kind is ClassGaussianMixture else [m] for m in (fitted, loaded)))
+    for ours, theirs in gmms:
+        for name in ("covariances_", "precisions_", "precisions_cholesky_"):
+            np.testing.assert_allclose(getattr(theirs, name), getattr(ours, name),
+                                       rtol=1e-5, atol=1e-8, err_msg=name)
+        theirs.sample(5)  # the covariances are there to draw with
