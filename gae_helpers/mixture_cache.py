@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,9 @@ from .storage import atomic_path
 
 FORMAT = "gae-gmm/1"
 COMPACT_FORMAT = "gae-gmm-compact/1"
+# What reading a truncated, empty or foreign .npz raises (json's decode error is a ValueError);
+# anything else is a bug and propagates.
+UNREADABLE = (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError)
 _GMM_ARRAYS = ("weights_", "means_", "covariances_", "precisions_cholesky_", "precisions_")
 _GMM_SCALARS = {"converged_": bool, "n_iter_": int, "lower_bound_": float,
                 "n_features_in_": int}
@@ -127,7 +131,7 @@ def fit_or_load(estimator, X, y=None, cache_dir=None, use_cache: bool = True, na
     if path.is_file():
         try:
             return _restore(estimator, _read_state(path, (FORMAT,)))
-        except Exception as exc:  # a truncated or foreign file: fit again
+        except UNREADABLE as exc:  # a truncated or foreign file: fit again
             warnings.warn(f"Ignoring a broken GMM cache entry {path.name} and fitting again: "
                           f"{type(exc).__name__}: {exc}", RuntimeWarning, stacklevel=2)
     model = _fit(estimator, X, y)

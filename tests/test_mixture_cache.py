@@ -107,3 +107,24 @@ def test_a_compact_file_of_every_covariance_type_round_trips(tmp_path, covarianc
             np.testing.assert_allclose(getattr(theirs, name), getattr(ours, name),
                                        rtol=1e-5, atol=1e-8, err_msg=name)
         theirs.sample(5)  # the covariances are there to draw with
+
+
+def test_a_bug_in_restoring_an_entry_is_raised_not_taken_for_a_broken_file(tmp_path,
+                                                                           monkeypatch):
+    X, _ = data()
+    fit_or_load(GaussianMixture(2, random_state=0), X, cache_dir=tmp_path)
+
+    def buggy(estimator, state):
+        return estimator.no_such_attribute
+
+    monkeypatch.setattr(mixture_cache, "_restore", buggy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(AttributeError, match="no_such_attribute"):
+            fit_or_load(GaussianMixture(2, random_state=0), X, cache_dir=tmp_path)
+    monkeypatch.undo()
+    entry = next(tmp_path.glob("gmm-*.npz"))
+    for damaged in (entry.read_bytes()[:len(entry.read_bytes()) // 2], b"PK\x03\x04junk", b""):
+        entry.write_bytes(damaged)
+        with pytest.warns(RuntimeWarning, match="broken GMM cache entry"):
+            fit_or_load(GaussianMixture(2, random_state=0), X, cache_dir=tmp_path)
