@@ -23,8 +23,8 @@ endif
 WALKTHROUGH := notebooks/walkthrough.ipynb
 KERNEL_CONFIG := $(ENV_DIR)/etc/ipython/ipython_kernel_config.py
 
-.PHONY: install test test-float32 test-other-cpus test-browser demo reproduce seeds bench \
-        models notebooks sync references clean
+.PHONY: install test test-floors test-float32 test-other-cpus test-browser demo reproduce seeds \
+        bench models notebooks sync references clean
 
 install: $(STAMP)
 
@@ -40,6 +40,27 @@ $(STAMP): pyproject.toml jupyter/ipython_kernel_config.py
 # Unit tests and doctests, papermill runs of every notebook, nbval checks of the references.
 test: $(STAMP)
 	$(PYTHON) -m pytest
+
+# The same suite on the oldest versions pyproject.toml allows: a throwaway environment
+# $(FLOORS_VENV), rebuilt every time, where pip installs the project with every direct
+# dependency pinned to its floor (scripts/floor_constraints.py writes the constraints; the same
+# choice as uv's --resolution lowest-direct). Python 3.11, the oldest supported: numpy 1.26 has
+# no wheels for newer ones. Independent of .venv and of any active environment. PYTEST_ARGS
+# goes to pytest (e.g. PYTEST_ARGS='tests/test_rejection.py -p no:nbval -o addopts=').
+FLOORS_VENV ?= .venv-floors
+FLOORS_PYTHON ?= python3.11
+KEY_PACKAGES := torch torchvision scikit-learn numpy pandas matplotlib scipy
+test-floors:
+	rm -rf $(FLOORS_VENV)
+	$(FLOORS_PYTHON) -m venv $(FLOORS_VENV)
+	$(FLOORS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(FLOORS_VENV)/bin/python scripts/floor_constraints.py > $(FLOORS_VENV)/floors.txt
+	$(FLOORS_VENV)/bin/python -m pip install --quiet -c $(FLOORS_VENV)/floors.txt -e '.[dev]'
+	@mkdir -p $(FLOORS_VENV)/etc/ipython && cp jupyter/ipython_kernel_config.py $(FLOORS_VENV)/etc/ipython/
+	@$(FLOORS_VENV)/bin/python -c "import sys, platform; from importlib.metadata import version; \
+	    print('floors: Python', platform.python_version() + ',', ', '.join( \
+	    p + ' ' + version(p) for p in sys.argv[1:]))" $(KEY_PACKAGES)
+	$(FLOORS_VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 # The same with float32 everywhere, notebook kernels included: the path of CPUs without
 # native bfloat16 (most laptops), taken on any machine.
