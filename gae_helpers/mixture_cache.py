@@ -24,7 +24,7 @@ from .checkpoint import resolve_cache_dir
 from .mixture import ClassGaussianMixture
 from .storage import atomic_path
 
-FORMAT = "gae-gmm/1"
+FORMAT = "gae-gmm/2"  # 2: the fingerprint of the codes holds their spread and labels
 COMPACT_FORMAT = "gae-gmm-compact/1"
 # What reading a truncated, empty or foreign .npz raises (json's decode error is a ValueError);
 # anything else is a bug and propagates.
@@ -103,7 +103,8 @@ def fit_or_load(estimator, X, y=None, cache_dir=None, use_cache: bool = True, na
     ``name`` starts the cache entry's file name (``<name>-<key>.npz``: ``make models`` finds the
     fits it ships by it). ``pretrained`` is a compact file written by :func:`save_compact`
     (``models/<dataset>/walkthrough/<name>.npz``): where it exists and was fitted with the same
-    settings on the same codes (up to rounding), it is loaded instead of fitting.
+    settings on the same codes and labels (up to rounding, see :func:`same_codes`), it is
+    loaded instead of fitting.
 
     Works for :class:`~sklearn.mixture.GaussianMixture` and
     :class:`~gae_helpers.mixture.ClassGaussianMixture` seeded with an integer
@@ -120,7 +121,7 @@ def fit_or_load(estimator, X, y=None, cache_dir=None, use_cache: bool = True, na
     (True, 1)
     """
     if pretrained is not None and Path(pretrained).is_file():
-        loaded = load_compact(pretrained, estimator, X)
+        loaded = load_compact(pretrained, estimator, X, y)
         if loaded is not None:
             return loaded
     seed = estimator.get_params().get("random_state")
@@ -137,7 +138,7 @@ def fit_or_load(estimator, X, y=None, cache_dir=None, use_cache: bool = True, na
     model = _fit(estimator, X, y)
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as fh:
-            np.savez(fh, format=np.asarray(FORMAT), **_state(model), **fingerprint(X),
+            np.savez(fh, format=np.asarray(FORMAT), **_state(model), **fingerprint(X, y),
                      estimator_params=np.asarray(_settings(model)))
     return model
 
@@ -161,10 +162,72 @@ def _read_state(path, formats=(FORMAT, COMPACT_FORMAT)) -> dict:
     return _unpack(state) if kind == COMPACT_FORMAT else state
 
 
-def fingerprint(X) -> dict:
-    """What a shipped fit records of its codes: their number and each dimension's mean."""
+# The fingerprint of a shipped fit's codes: robust statistics, not their bytes, since codes
+# made by the same model from the same images differ in their last bits between CPUs.
+_PROJECTIONS = 8  # fixed random directions, the same on every machine
+_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+FINGERPRINT_TOLERANCE = 1e-4
+"""How far (in units of the codes' spread) the statistics of :func:`fingerprint` may differ
+for codes to count as the same. Codes of the same images through the same model differ between
+CPUs by float32 rounding, ~1e-6 of their spread, which moves a mean, a standard deviation or a
+quantile by no more than that; codes of another model, or other images, differ by 1e-2 or more
+(standardised codes too: their means and deviations agree, their projections' quantiles do
+not)."""
+
+
+def _directions(n_features):
+    rng = np.random.default_rng(0)
+    directions = rng.standard_normal((n_features, _PROJECTIONS))
+    return directions / np.linalg.norm(directions, axis=0)
+
+
+def _labels_hash(y) -> str:
+    """A SHA-256 of the labels in their order (``""`` for none), the same for any integer dtype
+    or platform: the sorted classes as text, then each label's index among them as int64."""
+    if y is None:
+        return ""
+    classes, index = np.unique(np.asarray(y), return_inverse=True)
+    digest = hashlib.sha256(json.dumps([str(c) for c in classes]).encode())
+    digest.update(np.ascontiguousarray(index.ravel(), dtype="<i8").tobytes())
+    return digest.hexdigest()
+
+
+def fingerprint(X, y=None) -> dict:
+    """What a shipped fit records of its codes ``X`` and labels ``y``, to be recognised on any
+    CPU: the number of codes; each dimension's mean and standard deviation; five quantiles of
+    the codes' projections on 8 fixed random directions; and a hash of the labels in their
+    order (exact: labels do not round). See :data:`FINGERPRINT_TOLERANCE`.
+
+    Examples
+    --------
+    >>> X = np.random.default_rng(0).normal(size=(100, 3))
+    >>> print({k: np.shape(v) for k, v in fingerprint(X, np.arange(100) % 2).items()})
+    {'fit_on.n_samples': (), 'fit_on.mean': (3,), 'fit_on.std': (3,), 'fit_on.quantiles': (5, 8), 'fit_on.labels': ()}
+    """
     X = np.asarray(X, dtype=np.float64)
-    return {"fit_on.n_samples": np.asarray(len(X)), "fit_on.mean": X.mean(axis=0)}
+    return {"fit_on.n_samples": np.asarray(len(X)), "fit_on.mean": X.mean(axis=0),
+            "fit_on.std": X.std(axis=0),
+            "fit_on.quantiles": np.quantile(X @ _directions(X.shape[1]), _QUANTILES, axis=0),
+            "fit_on.labels": np.asarray(_labels_hash(y))}
+
+
+def same_codes(recorded: dict, X, y=None) -> bool:
+    """Whether ``X`` and ``y`` are the codes and labels whose :func:`fingerprint` is
+    ``recorded`` (up to :data:`FINGERPRINT_TOLERANCE`); ``False`` for a fingerprint of another
+    kind, such as the count and means alone that compact files held before."""
+    ours = fingerprint(X, y)
+    if set(ours) - set(recorded):
+        return False
+    if int(recorded["fit_on.n_samples"]) != len(X) \
+            or str(recorded["fit_on.labels"]) != str(ours["fit_on.labels"]):
+        return False
+    spread = max(float(np.sqrt(np.mean(ours["fit_on.std"] ** 2))), np.finfo(float).tiny)
+    for key in ("fit_on.mean", "fit_on.std", "fit_on.quantiles"):
+        theirs = np.asarray(recorded[key], dtype=np.float64)
+        if theirs.shape != ours[key].shape \
+                or not np.all(np.abs(theirs - ours[key]) <= FINGERPRINT_TOLERANCE * spread):
+            return False
+    return True
 
 
 def read_entry(path):
@@ -245,15 +308,11 @@ def _unpack(state):
     return state
 
 
-def load_compact(path, estimator, X):
+def load_compact(path, estimator, X, y=None):
     """The mixture :func:`save_compact` wrote, or ``None`` where it was fitted with other
-    settings than ``estimator``'s or on other codes than ``X`` (another number of them, or
-    dimension means that differ by more than 1e-3: rounding across CPUs stays far below)."""
+    settings than ``estimator``'s or on other codes or labels than ``X`` and ``y`` (see
+    :func:`same_codes`; a file with an older fingerprint never matches: fit it again)."""
     state, model = read_entry(path)
-    X = np.asarray(X, dtype=np.float64)
     same_settings = (json.loads(str(state["estimator_params"]))
                      == json.loads(_settings(estimator)))
-    same_codes = (int(state["fit_on.n_samples"]) == len(X)
-                  and state["fit_on.mean"].shape == (X.shape[1],)
-                  and np.allclose(state["fit_on.mean"], X.mean(axis=0), rtol=0, atol=1e-3))
-    return model if same_settings and same_codes else None
+    return model if same_settings and same_codes(state, X, y) else None

@@ -75,16 +75,18 @@ def test_a_compact_file_is_loaded_instead_of_fitting_and_only_for_its_own_fit(tm
     assert restored.get_params() == est.get_params()
     shipped = tmp_path / "shipped" / "class_gmms.npz"
     shipped.parent.mkdir()
-    mixture_cache.save_compact(restored, shipped, mixture_cache.fingerprint(X))
+    # as scripts/ship_models.py does: the cache entry's fingerprint of its codes and labels
+    mixture_cache.save_compact(restored, shipped,
+                               {k: v for k, v in state.items() if k.startswith("fit_on.")})
     monkeypatch.setattr(ClassGaussianMixture, "fit", lambda *a: pytest.fail("fitted again"))
     loaded = fit_or_load(est, X, y, cache_dir=tmp_path / "empty", pretrained=shipped)
     np.testing.assert_allclose(loaded.predict_log_proba(probe), fitted.predict_log_proba(probe),
                                atol=1e-4)
     np.testing.assert_allclose(loaded.gmms_[0].covariances_, fitted.gmms_[0].covariances_,
                                rtol=1e-4, atol=1e-6)
-    assert mixture_cache.load_compact(shipped, est, X[:-1]) is None  # other codes
-    assert mixture_cache.load_compact(shipped, est, X + 0.1) is None
-    assert mixture_cache.load_compact(shipped, est.set_params(reg_covar=0.1), X) is None
+    assert mixture_cache.load_compact(shipped, est, X[:-1], y[:-1]) is None  # other codes
+    assert mixture_cache.load_compact(shipped, est, X + 0.1, y) is None
+    assert mixture_cache.load_compact(shipped, est.set_params(reg_covar=0.1), X, y) is None
     assert not list((tmp_path / "empty").glob("*"))  # nothing was fitted or cached
 
 
@@ -97,7 +99,7 @@ def test_a_compact_file_of_every_covariance_type_round_trips(tmp_path, covarianc
                covariance_type=covariance_type, random_state=0)
     fitted = est.fit(X, y) if kind is ClassGaussianMixture else est.fit(X)
     path = tmp_path / "compact.npz"
-    mixture_cache.save_compact(fitted, path, mixture_cache.fingerprint(X))
+    mixture_cache.save_compact(fitted, path, mixture_cache.fingerprint(X, y))
     _, loaded = mixture_cache.read_entry(path)
     np.testing.assert_allclose(loaded.score_samples(probe), fitted.score_samples(probe),
                                rtol=0, atol=1e-5)
@@ -128,3 +130,40 @@ def test_a_bug_in_restoring_an_entry_is_raised_not_taken_for_a_broken_file(tmp_p
         entry.write_bytes(damaged)
         with pytest.warns(RuntimeWarning, match="broken GMM cache entry"):
             fit_or_load(GaussianMixture(2, random_state=0), X, cache_dir=tmp_path)
+
+
+def _standardised(X):
+    return (X - X.mean(axis=0)) / X.std(axis=0)
+
+
+def test_a_compact_file_loads_only_onto_its_own_codes_and_labels(tmp_path):
+    X, y = data()
+    X = _standardised(X)
+    est = ClassGaussianMixture(n_components=2, random_state=0)
+    path = tmp_path / "class_gmms.npz"
+    mixture_cache.save_compact(est.fit(X, y), path, mixture_cache.fingerprint(X, y))
+    rng = np.random.default_rng(5)
+    noisy = X + rng.normal(scale=1e-6, size=X.shape)  # another CPU's rounding, and more
+    assert mixture_cache.load_compact(path, est, noisy, y) is not None
+    # other codes of the same size, mean 0 and standard deviation 1 in every dimension
+    other = _standardised(rng.normal(size=X.shape))
+    assert mixture_cache.load_compact(path, est, other, y) is None
+    skewed = _standardised(rng.exponential(size=X.shape))
+    assert mixture_cache.load_compact(path, est, skewed, y) is None
+    assert mixture_cache.load_compact(path, est, X, rng.permutation(y)) is None
+    assert mixture_cache.load_compact(path, est, X) is None  # fitted with labels, asked without
+
+
+def test_a_compact_file_with_the_old_fingerprint_is_refitted(tmp_path, monkeypatch):
+    X, y = data()
+    est = ClassGaussianMixture(n_components=2, random_state=0)
+    path = tmp_path / "class_gmms.npz"
+    old = {"fit_on.n_samples": np.asarray(len(X)), "fit_on.mean": X.mean(axis=0)}
+    mixture_cache.save_compact(est.fit(X, y), path, old)
+    assert mixture_cache.load_compact(path, est, X, y) is None
+    fitted = []
+    real_fit = ClassGaussianMixture.fit
+    monkeypatch.setattr(ClassGaussianMixture, "fit",
+                        lambda self, *a: fitted.append(1) or real_fit(self, *a))
+    fit_or_load(est, X, y, cache_dir=tmp_path / "cache", pretrained=path)
+    assert fitted == [1]
