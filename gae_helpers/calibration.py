@@ -15,12 +15,18 @@ both agree where that bin is empty.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax
 
-# Temperatures searched by fit_temperature: log T in [log 1/100, log 100].
+# Temperatures searched by fit_temperature: log T in [log 1/100, log 100]. A result this close
+# to either end (in log T), or no better there than at that end (in mean negative
+# log-likelihood, nats), is no optimum inside the bounds.
 _LOG_T_BOUNDS = (-np.log(100.0), np.log(100.0))
+_AT_BOUND = 1e-3
+_AT_BOUND_NLL = 1e-12
 
 
 def _check_proba(proba, y_true, name="proba"):
@@ -162,9 +168,38 @@ def fit_temperature(log_proba, y_true) -> float:
     -------
     float
         ``T``; above 1 the probabilities were overconfident, below 1 underconfident.
+
+    Warns
+    -----
+    RuntimeWarning
+        When the search finds no optimum inside its bounds: the negative log-likelihood at a
+        bound is no worse than at the ``T`` returned (it keeps falling, or lies flat, towards
+        that bound), so ``T`` is no fit. Towards 0.01, every labelled image's top class is
+        right and sharper probabilities always fit as well or better; towards 100, the top
+        classes are mostly wrong and uniform probabilities fit best.
     """
     log_proba = _check_logits(log_proba, "log_proba_or_logits")
     _, y_true = _check_proba(log_proba, y_true, "log_proba_or_logits")
-    result = minimize_scalar(lambda log_t: _nll(log_proba, y_true, np.exp(log_t)),
-                             bounds=_LOG_T_BOUNDS, method="bounded")
+
+    def nll(log_t):
+        return _nll(log_proba, y_true, np.exp(log_t))
+
+    result = minimize_scalar(nll, bounds=_LOG_T_BOUNDS, method="bounded")
+    low, high = _LOG_T_BOUNDS
+    found = f"T = {np.exp(result.x):.3g}"
+    if result.x - low < _AT_BOUND or nll(low) <= result.fun + _AT_BOUND_NLL:
+        warnings.warn(
+            f"fit_temperature found no optimum above its lower bound T = {np.exp(low):.2g} "
+            f"(returning {found}): the negative log-likelihood of y_true falls or stays flat as "
+            f"T falls, as it does when every image's top class in log_proba_or_logits is "
+            f"right, so T is no fit. Fit it on more (or harder) held-out images, or keep T = 1.",
+            RuntimeWarning, stacklevel=2)
+    elif high - result.x < _AT_BOUND or nll(high) <= result.fun + _AT_BOUND_NLL:
+        warnings.warn(
+            f"fit_temperature found no optimum below its upper bound T = {np.exp(high):.3g} "
+            f"(returning {found}): uniform probabilities fit y_true as well as any sharper "
+            f"ones, as when the top classes in log_proba_or_logits are mostly wrong. Check "
+            f"that y_true holds the column numbers of log_proba_or_logits, or fit T on other "
+            f"held-out images.",
+            RuntimeWarning, stacklevel=2)
     return float(np.exp(result.x))

@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -105,3 +107,21 @@ def test_reliability_diagram(tmp_path):
     assert (tmp_path / "reliability.png").stat().st_size > 0
     with pytest.raises(ValueError, match="curves is empty"):
         plot_reliability_diagram({})
+
+
+@pytest.mark.parametrize("case, bound", [
+    ("all right", "no optimum above its lower bound T = 0.01"),
+    ("all wrong", "no optimum below its upper bound T = 100")])
+def test_a_temperature_at_its_search_bound_warns(case, bound):
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 200)
+    right = 5.0 * np.eye(3)[y]
+    logits = right + rng.normal(scale=0.1, size=(200, 3))
+    if case == "all wrong":
+        logits = -logits
+    with pytest.warns(RuntimeWarning, match=bound):
+        temperature = fit_temperature(logits, y)
+    assert temperature < 0.1 if case == "all right" else temperature > 99
+    with warnings.catch_warnings():  # an optimum inside the bounds says nothing
+        warnings.simplefilter("error")
+        assert 1 < fit_temperature(right + rng.normal(scale=5.0, size=(200, 3)), y) < 10
