@@ -15,6 +15,7 @@ environment variable, else ``./data``.
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -39,7 +40,14 @@ DATASETS = ("digits", "mnist", "fashion-mnist")
 
 
 class DatasetNotFoundError(FileNotFoundError):
-    """The dataset's files are not in the data directory and could not be downloaded."""
+    """The dataset's files are not in the data directory and could not be downloaded (or the
+    download failed its checksum)."""
+
+
+class AutoChoice(str):
+    """A dataset name that a parameter's ``"auto"`` chose, not the user: equal to, and printed
+    as, the plain name. :func:`load_other_images` warns where it cannot load such a dataset,
+    and raises where the user named it."""
 
 
 @dataclass(frozen=True)
@@ -199,9 +207,25 @@ def _load_torchvision(key, root, download):
             images = ds.data.to(torch.float32).div_(255.0).unsqueeze(1)
             splits.append((images, ds.targets.numpy().astype(np.int64)))
     except (RuntimeError, OSError) as exc:
+        corrupted = _failed_checksums(cls, raw)
+        if corrupted:
+            raise DatasetNotFoundError(
+                f"Dataset {key!r}: the downloaded file {corrupted[0]} failed its MD5 checksum "
+                f"(a partial download, or a proxy's page saved under its name), so it was not "
+                f"used. Delete it and run again to download it anew, or put the verified files "
+                f"{', '.join(RAW_FILES)} in {raw.resolve()} (the data directory comes from the "
+                f"data_dir argument, else {DATA_DIR_ENV}).") from exc
         raise _not_found(key, root, raw, f"{type(exc).__name__}: {exc}") from exc
     (x_train, y_train), (x_test, y_test) = splits
     return Dataset(key, x_train, y_train, x_test, y_test, class_names)
+
+
+def _failed_checksums(cls, raw) -> list:
+    """The files of ``raw`` that torchvision downloaded for ``cls`` and whose MD5 is wrong."""
+    from torchvision.datasets.utils import check_integrity
+
+    return [raw.resolve() / name for name, md5 in getattr(cls, "resources", ())
+            if (raw / name).is_file() and not check_integrity(str(raw / name), md5)]
 
 
 def _not_found(key, root, raw, reason):
@@ -225,8 +249,23 @@ def load_other_images(name, image_shape, n: int = 2000, data_dir=None, seed: int
     """Test images of another dataset, resized to ``image_shape``, for the reject option
     (section "The 'none' option").
 
-    Returns ``None``, after printing why, when ``name`` is None or the dataset can
-    be neither found nor downloaded: the section then skips that comparison.
+    Parameters
+    ----------
+    name : {"mnist", "fashion-mnist", "digits"} or None
+        The notebook's ``other_dataset``: ``None`` returns ``None`` (after printing so) and the
+        section skips that comparison.
+    image_shape : tuple of int
+        ``(channels, height, width)`` to resize to.
+    n : int
+        Keep a stratified random subset of this many test images.
+    data_dir, seed
+        As for :func:`load_dataset`.
+
+    Raises
+    ------
+    DatasetNotFoundError
+        ``name`` cannot be found nor downloaded, and the user named it. Where ``"auto"``
+        chose it (an :class:`AutoChoice`), a warning says so instead and ``None`` is returned.
     """
     if name is None:
         print("No other dataset asked for (other_dataset=None).")
@@ -234,8 +273,15 @@ def load_other_images(name, image_shape, n: int = 2000, data_dir=None, seed: int
     try:
         data = load_dataset(name, data_dir)
     except DatasetNotFoundError as exc:
-        print(f"Skipped the other dataset: {exc}")
-        return None
+        if isinstance(name, AutoChoice):
+            warnings.warn(f"other_dataset='auto' chose {str(name)!r}, which cannot be loaded, so "
+                          f"no other dataset's images are compared: {exc} Set "
+                          f"other_dataset=None to skip them without this warning.",
+                          stacklevel=2)
+            return None
+        raise DatasetNotFoundError(
+            f"other_dataset={str(name)!r} was asked for but cannot be loaded: {exc} Or set "
+            f"other_dataset=None to skip the comparison with another dataset's images.") from exc
     n = min(int(n), len(data.y_test))
     data = subsample(data, n_test=n, n_train=None, seed=seed) if n < len(data.y_test) else data
     return resize_images(data.x_test, image_shape)

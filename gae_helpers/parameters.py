@@ -13,7 +13,7 @@ import ast
 from pathlib import Path
 
 from .autoencoder import ARCHITECTURES, SCHEDULES
-from .data import DATASETS, PRESETS, WALKTHROUGH_DEFAULTS
+from .data import DATASETS, PRESETS, WALKTHROUGH_DEFAULTS, AutoChoice
 from .device import INFERENCE_PRECISIONS, PRECISIONS, resolve_device
 
 N_CLASSES = 10  # every dataset of the project has ten classes
@@ -203,8 +203,9 @@ def check_parameters(parameters: dict, notebook: str = "walkthrough") -> dict:
     for name in ("latent_dim", "epochs", "deform"):
         if name in checked and checked[name] is None:
             checked[name] = defaults[name]
-    if checked.get("other_dataset") == "auto":
-        checked["other_dataset"] = tale.other_dataset
+    if checked.get("other_dataset") == "auto":  # marked: load_other_images then only warns
+        checked["other_dataset"] = None if tale.other_dataset is None \
+            else AutoChoice(tale.other_dataset)
     if "interpolation_pairs" in checked and checked["interpolation_pairs"] is None:
         checked["interpolation_pairs"] = [tuple(p) for p in tale.interpolation_pairs]
     if "output_dir" in checked and checked["output_dir"] is None:

@@ -1,4 +1,5 @@
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -87,3 +88,47 @@ def test_fashion_mnist_has_60000_plus_10000_images_and_names():
     assert data.class_names[9] == "Ankle boot"
     small = load_other_images("fashion-mnist", (1, 8, 8), n=30)
     assert small.shape == (30, 1, 8, 8)
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    """torchvision's downloads fail at once, as they do without a network."""
+    import torchvision
+
+    def no_network(self):
+        raise RuntimeError("Error downloading: <urlopen error [Errno -3] no network>")
+
+    for cls in (torchvision.datasets.MNIST, torchvision.datasets.FashionMNIST):
+        monkeypatch.setattr(cls, "download", no_network)
+
+
+def test_another_dataset_asked_for_but_missing_is_a_clear_error(tmp_path, offline):
+    with pytest.raises(DatasetNotFoundError,
+                       match=r"(?s)other_dataset='mnist'.*GAE_DATA_DIR.*other_dataset=None"):
+        load_other_images("mnist", (1, 8, 8), data_dir=tmp_path)
+
+
+def test_another_dataset_chosen_by_auto_but_missing_warns(tmp_path, offline):
+    from gae_helpers.parameters import check_parameters
+
+    chosen = check_parameters({"dataset": "fashion-mnist", "other_dataset": "auto"})
+    assert chosen["other_dataset"] == "mnist" and f"{chosen['other_dataset']}" == "mnist"
+    with pytest.warns(UserWarning, match=r"(?s)other_dataset='auto' chose 'mnist'.*"
+                                         r"other_dataset=None"):
+        assert load_other_images(chosen["other_dataset"], (1, 8, 8), data_dir=tmp_path) is None
+
+
+def test_a_download_that_fails_its_checksum_says_so(tmp_path, monkeypatch):
+    import torchvision.datasets.mnist
+
+    def corrupted(url, download_root, filename, md5):  # as torchvision fails a bad download
+        (Path(download_root) / filename).write_bytes(b"<html>a proxy's error page</html>")
+        raise RuntimeError("File not found or corrupted.")
+
+    monkeypatch.setattr(torchvision.datasets.mnist, "download_and_extract_archive", corrupted)
+    with pytest.raises(DatasetNotFoundError) as info:
+        load_dataset("mnist", data_dir=tmp_path)
+    message = str(info.value)
+    assert "checksum" in message and "could not be downloaded" not in message
+    assert str(tmp_path.resolve() / "MNIST" / "raw" / "train-images-idx3-ubyte.gz") in message
+    assert "delete it" in message.lower()
