@@ -22,9 +22,11 @@ import importlib
 import importlib.util
 import json
 import os
+import pickle
 import sys
 import time
 import warnings
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -48,6 +50,12 @@ KINDS = {
 # FORMAT is hashed instead), and the shipped files' paths and hashes.
 NOT_TRAINING = frozenset({"gae_helpers.progress", "gae_helpers.storage",
                           "gae_helpers.checkpoint", "gae_helpers.shipped"})
+
+
+# What torch.load(weights_only=True) raises on a truncated, empty or foreign file (a truncated
+# archive is a RuntimeError); anything else is a bug and propagates.
+UNREADABLE = (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, OSError,
+              zipfile.BadZipFile)
 
 
 class CheckpointMismatchError(ValueError):
@@ -92,7 +100,7 @@ def load_model(path, expected_config=None):
         raise FileNotFoundError(f"No checkpoint at {path}.")
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
+    except UNREADABLE as exc:
         raise CheckpointMismatchError(
             f"{path} is not a readable checkpoint ({type(exc).__name__}: {exc}); delete it and "
             f"train again.") from exc

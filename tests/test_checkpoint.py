@@ -192,3 +192,14 @@ def test_trained_says_where_the_model_came_from(tmp_path, digits, monkeypatch):
     assert "shipped" in runs["shipped judge"].source  # the printed text is unchanged
     with pytest.raises(ValueError, match="origin"):
         checkpoint.Trained(runs["cache"].model, [], None, "downloaded", 0.0)
+
+
+def test_a_bug_while_loading_is_raised_not_taken_for_a_broken_file(tmp_path, monkeypatch):
+    save_model(build_autoencoder(CONV), tmp_path / "ae.pt")
+
+    def buggy(*args, **kwargs):
+        raise AttributeError("a bug, not a broken file")
+
+    monkeypatch.setattr(checkpoint.torch, "load", buggy)
+    with pytest.raises(AttributeError, match="a bug"):
+        load_model(tmp_path / "ae.pt")
