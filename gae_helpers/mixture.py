@@ -15,12 +15,15 @@ from __future__ import annotations
 import copy
 
 import numpy as np
+from joblib import Parallel, delayed
 from scipy.special import logsumexp
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.mixture import GaussianMixture
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .threads import limited, one_thread
 
 PRIORS = ("empirical", "uniform")
 
@@ -62,6 +65,10 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
         class. :meth:`calibrate` fits it on held-out codes.
     random_state : int, RandomState or None
         Seeds every mixture.
+    n_jobs : int or None, default=None
+        Classes fitted at once, in threads (joblib's ``n_jobs``: None is one, -1 every core).
+        Every fit runs with one BLAS thread (:mod:`gae_helpers.threads`), so two classes at
+        once keep two cores busy; the fitted mixtures are the same whatever ``n_jobs``.
 
     Attributes
     ----------
@@ -95,7 +102,7 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
     def __init__(self, n_components=6, covariance_type="full", reg_covar=1e-6, max_iter=100,
                  tol=1e-3, n_init=1, init_params="kmeans", priors="empirical", reject_quantile=None,
                  reject_label=-1,
-                 temperature=1.0, random_state=None):
+                 temperature=1.0, random_state=None, n_jobs=None):
         self.n_components = n_components
         self.covariance_type = covariance_type
         self.reg_covar = reg_covar
@@ -108,7 +115,9 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
         self.reject_label = reject_label
         self.temperature = temperature
         self.random_state = random_state
+        self.n_jobs = n_jobs
 
+    @one_thread
     def fit(self, X, y):
         """Fit one mixture to the codes of each class; returns self."""
         X, y = validate_data(self, X, y, dtype=np.float64, ensure_all_finite=False)
@@ -131,14 +140,15 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
         self.class_prior_ = self._class_prior(counts)
         rng = check_random_state(self.random_state)
         seed = rng.randint(np.iinfo(np.int32).max)
-        self.gmms_ = [
-            GaussianMixture(n_components=self.n_components, covariance_type=self.covariance_type,
-                            reg_covar=self.reg_covar, max_iter=self.max_iter, tol=self.tol,
-                            n_init=self.n_init,
-                            init_params=self.init_params, random_state=seed
-                            ).fit(X[y_index == k])
-            for k in range(len(self.classes_))
-        ]
+        mixture = GaussianMixture(
+            n_components=self.n_components, covariance_type=self.covariance_type,
+            reg_covar=self.reg_covar, max_iter=self.max_iter, tol=self.tol, n_init=self.n_init,
+            init_params=self.init_params, random_state=seed)
+        # Largest classes first, so that parallel workers finish together.
+        order = np.argsort(-counts, kind="stable")
+        fitted = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+            delayed(clone(mixture).fit)(X[y_index == k]) for k in order)
+        self.gmms_ = [gmm for _, gmm in sorted(zip(order, fitted), key=lambda pair: pair[0])]
         self.n_iter_ = np.array([gmm.n_iter_ for gmm in self.gmms_])
         self.converged_ = all(gmm.converged_ for gmm in self.gmms_)
         self.thresholds_ = self._thresholds(X, y_index)
@@ -147,6 +157,7 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
         self.temperature_ = float(self.temperature)
         return self
 
+    @one_thread
     def calibrate(self, X, y, temperature: bool = True, thresholds: bool = True):
         """Fit the temperature and the reject thresholds on held-out codes; returns self.
 
@@ -204,6 +215,7 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
         return _check_finite(validate_data(self, X, dtype=np.float64, reset=False,
                                            ensure_all_finite=False))
 
+    @one_thread
     def class_log_likelihood(self, X):
         """log p(x | class) for each class: an array of shape (n_samples, n_classes)."""
         X = self._validate(X)
@@ -247,6 +259,7 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
         out[rejected] = self.reject_label
         return out
 
+    @one_thread
     def sample(self, n_samples=1, class_label=None, random_state=None):
         """Draw latent points from one class's mixture, or from the whole model.
 
@@ -297,6 +310,7 @@ def _check_finite(X):
     return X
 
 
+@one_thread
 def sample_gmm(gmm: GaussianMixture, n_samples: int, random_state=None) -> np.ndarray:
     """Draw from a fitted GaussianMixture with a seed of this call's own, leaving it unchanged.
 
@@ -304,7 +318,7 @@ def sample_gmm(gmm: GaussianMixture, n_samples: int, random_state=None) -> np.nd
     grouped by component, so its first rows all come from one component.
     """
     rng = check_random_state(random_state)
-    gmm = copy.copy(gmm)
+    gmm = copy.copy(gmm)  # scikit-learn's sample draws with the mixture's own random_state
     gmm.random_state = rng.randint(np.iinfo(np.int32).max)
     return gmm.sample(int(n_samples))[0][rng.permutation(int(n_samples))]
 
@@ -329,8 +343,9 @@ def fit_pooled_gmm(X, n_components, covariance_type="full", reg_covar=1e-6, max_
     gmm = GaussianMixture(n_components=n_components, covariance_type=covariance_type,
                           reg_covar=reg_covar, tol=tol, max_iter=max_iter,
                           random_state=rng.randint(np.iinfo(np.int32).max))
-    return fit_or_load(gmm, X, cache_dir=cache_dir, use_cache=use_cache, name=name,
-                       pretrained=pretrained)
+    with limited():
+        return fit_or_load(gmm, X, cache_dir=cache_dir, use_cache=use_cache, name=name,
+                           pretrained=pretrained)
 
 
 def component_covariances(gaussian_mixture: GaussianMixture) -> np.ndarray:

@@ -42,7 +42,7 @@ def cache_key(estimator, X, y=None) -> str:
     digest.update(sklearn.__version__.encode())
     digest.update(Path(__file__).with_name("mixture.py").read_bytes())
     digest.update(type(estimator).__name__.encode())
-    digest.update(json.dumps(estimator.get_params(), sort_keys=True, default=repr).encode())
+    digest.update(json.dumps(_result_params(estimator), sort_keys=True, default=repr).encode())
     for array in (X, y):
         if array is not None:
             array = np.ascontiguousarray(array)
@@ -147,9 +147,19 @@ def _fit(estimator, X, y=None):
     return clone(estimator).fit(X, y) if y is not None else clone(estimator).fit(X)
 
 
+# Parameters that change how fast a fit runs, never what it gives.
+SPEED_ONLY = ("n_jobs",)
+
+
+def _result_params(estimator) -> dict:
+    """The estimator's parameters less those in :data:`SPEED_ONLY`."""
+    return {k: v for k, v in estimator.get_params().items() if k not in SPEED_ONLY}
+
+
 def _settings(estimator) -> str:
-    """The estimator's parameters as JSON, as the cache entries and compact files keep them."""
-    return json.dumps(estimator.get_params(), default=repr)
+    """The estimator's parameters that decide its fit, as JSON, as the cache entries and
+    compact files keep them."""
+    return json.dumps(_result_params(estimator), default=repr)
 
 
 def _read_state(path, formats=(FORMAT, COMPACT_FORMAT)) -> dict:

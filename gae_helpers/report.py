@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ import pandas as pd
 
 from .storage import write_json
 
-TIMING_KEYS = ("seconds_total", "seconds_training")
+TIMING_KEYS = ("seconds_total", "seconds_training", "seconds_fitting")
 VOLATILE_KEYS = (*TIMING_KEYS, "stack")
 
 
@@ -167,6 +168,25 @@ class Run:
         self.metrics[f"{name}_source"] = trained.source
         self.metrics.setdefault("seconds_training", {})[name] = round(trained.seconds, 1)
         print(f"{name} {trained.source} in {trained.seconds:.1f} s")
+
+    @contextmanager
+    def fitting(self, name: str):
+        """Time the fit (or the load from the cache or models/) of the mixture ``name``:
+        ``seconds_fitting[name]`` in metrics.json, one entry per mixture (sections 3-6).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> run = Run(tempfile.mkdtemp(), {})
+        >>> with run.fitting("class_gmms"):
+        ...     pass
+        >>> list(run.metrics["seconds_fitting"])
+        ['class_gmms']
+        """
+        started = time.perf_counter()
+        yield
+        self.metrics.setdefault("seconds_fitting", {})[name] = round(
+            time.perf_counter() - started, 2)
 
     def save(self) -> Path:
         """Write ``metrics.json`` (atomically) with the elapsed time and the parameters."""

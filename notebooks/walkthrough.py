@@ -150,7 +150,7 @@ display(plots.plot_loss_curve(trained.history, path=run.figure_path("loss_curve"
 z_train = encode(autoencoder, fit.x_train, device=device)
 z_held_out = encode(autoencoder, held_out.x_test, device=device)
 z_test = encode(autoencoder, data.x_test, device=device)
-reconstructions = reconstruct(autoencoder, data.x_test, device=device)
+reconstructions = decode(autoencoder, z_test, device=device)
 run.metrics["reconstruction_mse_test"] = diagnostics.reconstruction_error(data.x_test,
                                                                           reconstructions)
 print(f"reconstruction error on the test images (mean squared error per pixel): "
@@ -170,10 +170,11 @@ story.show("autoencoder")
 # it gives a new image of that class. Fitted GMMs are cached like the autoencoder.
 
 # %%
-gmm = fit_or_load(ClassGaussianMixture(
-    n_components=n_components, covariance_type=covariance_type, reg_covar=reg_covar,
-    random_state=seed), z_train, fit.y_train, cache_dir, name="class_gmms",
-    pretrained=pretrained_file(pretrained_dir, "class_gmms.npz", required=False))
+with run.fitting("class_gmms"):
+    gmm = fit_or_load(ClassGaussianMixture(
+        n_components=n_components, covariance_type=covariance_type, reg_covar=reg_covar,
+        random_state=seed, n_jobs=-1), z_train, fit.y_train, cache_dir, name="class_gmms",
+        pretrained=pretrained_file(pretrained_dir, "class_gmms.npz", required=False))
 print(f"{len(gmm.classes_)} class GMMs with {n_components} {covariance_type}-covariance "
       f"components each on {z_train.shape[1]}-d codes; all converged: {gmm.converged_}")
 class_samples = sampling.decoded_class_samples(autoencoder, gmm, samples_per_class, seed=seed,
@@ -219,15 +220,17 @@ print(f"judge test accuracy: {run.metrics['judge_accuracy_test']:.4f}")
 
 # %%
 same_codes = subset_index(len(z_train), pooled_fit_size, random_state=seed)
-pooled = fit_pooled_gmm(z_train[same_codes], n_components * len(names), covariance_type,
-                        reg_covar, random_state=seed, cache_dir=cache_dir, use_cache=True,
-                        name="single_gmm",
-                        pretrained=pretrained_file(pretrained_dir, "single_gmm.npz", False))
-gmm_same_codes = gmm if len(same_codes) == len(z_train) else fit_or_load(ClassGaussianMixture(
-    n_components=n_components, covariance_type=covariance_type, reg_covar=reg_covar,
-    random_state=seed), z_train[same_codes], fit.y_train[same_codes], cache_dir,
-    name="class_gmms_same_codes",
-    pretrained=pretrained_file(pretrained_dir, "class_gmms_same_codes.npz", required=False))
+with run.fitting("single_gmm"):
+    pooled = fit_pooled_gmm(z_train[same_codes], n_components * len(names), covariance_type,
+                            reg_covar, random_state=seed, cache_dir=cache_dir, use_cache=True,
+                            name="single_gmm",
+                            pretrained=pretrained_file(pretrained_dir, "single_gmm.npz", False))
+with run.fitting("class_gmms_same_codes"):
+    gmm_same_codes = gmm if len(same_codes) == len(z_train) else fit_or_load(
+        ClassGaussianMixture(n_components=n_components, covariance_type=covariance_type,
+                             reg_covar=reg_covar, random_state=seed, n_jobs=-1),
+        z_train[same_codes], fit.y_train[same_codes], cache_dir, name="class_gmms_same_codes",
+        pretrained=pretrained_file(pretrained_dir, "class_gmms_same_codes.npz", required=False))
 samplers = sampling.decoding(autoencoder, {
     "class_gmms": lambda n, s: sampling.from_class_gmms(gmm, n, s),
     "class_gmms_same_codes": lambda n, s: sampling.from_class_gmms(gmm_same_codes, n, s),
@@ -288,10 +291,11 @@ story.show("manifold")
 # beside the post's numbers, with the post's 6 components per class and with ours.
 
 # %%
-post_gmm = gmm if post_n_components == n_components else fit_or_load(ClassGaussianMixture(
-    n_components=post_n_components, covariance_type=covariance_type, reg_covar=reg_covar,
-    random_state=seed), z_train, fit.y_train, cache_dir, name="post_gmms",
-    pretrained=pretrained_file(pretrained_dir, "post_gmms.npz", required=False))
+with run.fitting("post_gmms"):
+    post_gmm = gmm if post_n_components == n_components else fit_or_load(ClassGaussianMixture(
+        n_components=post_n_components, covariance_type=covariance_type, reg_covar=reg_covar,
+        random_state=seed, n_jobs=-1), z_train, fit.y_train, cache_dir, name="post_gmms",
+        pretrained=pretrained_file(pretrained_dir, "post_gmms.npz", required=False))
 accuracy = diagnostics.accuracy_summary(dataset, gmm, post_gmm, z_train, fit.y_train, z_test,
                                         data.y_test)
 run.metrics.update(accuracy.metrics)

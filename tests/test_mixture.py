@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
+from sklearn.mixture import GaussianMixture
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from gae_helpers.mixture import ClassGaussianMixture, fit_pooled_gmm, sample_gmm
@@ -186,3 +187,36 @@ def test_samples_come_shuffled_not_grouped_by_component():
     codes, labels = ClassGaussianMixture(n_components=1, random_state=0).fit(
         *blobs()).sample(300, random_state=0)
     assert len(set(labels[:10])) > 1
+
+
+def test_classes_fitted_in_parallel_give_the_same_mixtures():
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(c, 1.0, (120, 3)) for c in range(4)])
+    y = np.repeat(np.arange(4), 120)
+    one = ClassGaussianMixture(n_components=3, random_state=0).fit(X, y)
+    two = ClassGaussianMixture(n_components=3, random_state=0, n_jobs=2).fit(X, y)
+    for a, b in zip(one.gmms_, two.gmms_):
+        np.testing.assert_array_equal(a.means_, b.means_)
+    np.testing.assert_array_equal(one.n_iter_, two.n_iter_)
+
+
+def test_fits_run_on_one_blas_thread_and_restore_the_limits():
+    from threadpoolctl import threadpool_info
+
+    seen = []
+    original = GaussianMixture.fit
+
+    def spy(self, X, y=None):
+        seen.append([p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"])
+        return original(self, X, y)
+
+    before = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(100, 2)), np.repeat([0, 1], 50)
+    GaussianMixture.fit = spy
+    try:
+        ClassGaussianMixture(n_components=2, random_state=0).fit(X, y)
+    finally:
+        GaussianMixture.fit = original
+    assert seen and all(all(n == 1 for n in counts) for counts in seen)
+    assert [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"] == before
