@@ -6,15 +6,15 @@ autoencoder's latent space "enjoys more freedom" than a VAE's. These helpers put
 by side on one run's numbers, treating both alike: each model's codes are standardised
 (:class:`sklearn.preprocessing.StandardScaler`, fitted on its own training codes) before any
 GMM sees them, so ``reg_covar`` is the same share of each model's code variance. The verdict
-leads with the label-free pair, names a difference only beyond its spread, and splits the gap
+leads with the label-free pair, names a difference only beyond twice its standard error over paired draws, and splits the gap
 between the VAE's prior and the autoencoder's class GMMs into its two factors.
 """
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
+
+from .sample_quality import paired_difference
 
 SAMPLERS = ("ae_class_gmms", "ae_single_gmm", "vae_prior", "vae_class_gmms", "vae_single_gmm")
 
@@ -27,33 +27,20 @@ def budget_table(models: dict) -> pd.DataFrame:
         index=list(models), columns=fields).rename_axis("model")
 
 
-def difference(samples: dict, a: str, b: str) -> dict:
-    """``{"gap": fd[b] - fd[a], "spread": 2 * sd of that difference, "resolved": bool}``.
-
-    Examples
-    --------
-    >>> rows = {"x": {"frechet_distance": 10.0, "frechet_sd": 0.3},
-    ...         "y": {"frechet_distance": 12.0, "frechet_sd": 0.4}}
-    >>> difference(rows, "x", "y")
-    {'gap': 2.0, 'spread': 1.0, 'resolved': True}
-    """
-    gap = samples[b]["frechet_distance"] - samples[a]["frechet_distance"]
-    spread = 2 * math.hypot(samples[a]["frechet_sd"], samples[b]["frechet_sd"])
-    return {"gap": gap, "spread": spread, "resolved": abs(gap) > spread}
-
-
 def _pair(samples, a, b, what_a, what_b):
-    d = difference(samples, a, b)
+    d = paired_difference(samples, a, b)
     fa, fb = samples[a]["frechet_distance"], samples[b]["frechet_distance"]
     numbers = (f"Fréchet distance {fa:.2f} ± {samples[a]['frechet_sd']:.2f} against "
                f"{fb:.2f} ± {samples[b]['frechet_sd']:.2f}")
     if not d["resolved"]:
         return (f"{what_a} and {what_b} cannot be told apart on this run ({numbers}; the "
-                f"difference {abs(d['gap']):.2f} is within twice its spread, {d['spread']:.2f})."
+                f"difference {abs(d['gap']):.2f} ± {d['se']:.2f}, paired over the draws, is within "
+                f"twice its standard error)."
                 ), None
     better = what_a if d["gap"] > 0 else what_b
     return (f"{better[0].upper() + better[1:]} samples closer to the real test images ({numbers};"
-            f" the difference {abs(d['gap']):.2f} exceeds twice its spread, {d['spread']:.2f})."
+            f" the difference {abs(d['gap']):.2f} ± {d['se']:.2f}, paired over the draws, exceeds "
+            f"twice its standard error)."
             ), d["gap"] > 0
 
 
@@ -94,11 +81,12 @@ def verdict(models: dict, samples: dict) -> str:
     --------
     >>> models = {"ae": {"accuracy_test": 0.98, "reconstruction_mse_test": 0.004},
     ...           "vae": {"accuracy_test": 0.95, "reconstruction_mse_test": 0.012}}
-    >>> row = {"judge_agreement": 0.9, "frechet_distance": 2.0, "frechet_sd": 0.1}
+    >>> row = {"judge_agreement": 0.9, "frechet_distance": 2.0, "frechet_sd": 0.1,
+    ...        "frechet_draws": [1.9, 2.0, 2.1]}
     >>> samples = {name: dict(row) for name in SAMPLERS}
-    >>> samples["vae_prior"]["frechet_distance"] = 4.0
+    >>> samples["vae_prior"].update(frechet_distance=4.0, frechet_draws=[3.8, 4.0, 4.2])
     >>> print(verdict(models, samples).splitlines()[0])
-    Without labels, the claim held on this run: the autoencoder with one GMM samples closer to the real test images (Fréchet distance 2.00 ± 0.10 against 4.00 ± 0.10; the difference 2.00 exceeds twice its spread, 0.28).
+    Without labels, the claim held on this run: the autoencoder with one GMM samples closer to the real test images (Fréchet distance 2.00 ± 0.10 against 4.00 ± 0.10; the difference 2.00 ± 0.06, paired over the draws, exceeds twice its standard error).
     """
     lines = []
     text, ae_better = _pair(samples, "ae_single_gmm", "vae_prior",

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.utils import check_random_state
 
+from .threads import one_thread
+
 
 def interpolate(start, end, steps: int = 10) -> np.ndarray:
     """Points on the straight line from ``start`` to ``end``, both included.
@@ -31,6 +33,7 @@ def uniform_box_samples(codes, n_samples: int, random_state=None) -> np.ndarray:
     return rng.uniform(codes.min(axis=0), codes.max(axis=0), size=(n_samples, codes.shape[1]))
 
 
+@one_thread
 def uniform_box_evidence(model, train_codes, test_codes, n_samples: int = 1000,
                          seed=0) -> dict:
     """How the class GMMs score uniform draws from the codes' box against real test codes.

@@ -14,8 +14,10 @@ import pandas as pd
 from sklearn.utils import check_random_state
 
 from .mixture import sample_gmm
+from .threads import one_thread
 
 
+@one_thread
 def gmm_entropy(gmm, n_samples: int = 10_000, random_state=None):
     """Differential entropy H(p) = -E_p[log p(x)] of a fitted GaussianMixture, in nats.
 
@@ -35,6 +37,7 @@ def class_entropies(model, n_samples: int = 10_000, random_state=None):
     return np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
 
 
+@one_thread
 def kl_divergence_matrix(gmms, n_samples: int = 10_000, random_state=None):
     """Pairwise KL(p_i || p_j) = E_{p_i}[log p_i(x) - log p_j(x)] by Monte Carlo, in nats.
 

@@ -1,40 +1,55 @@
+import itertools
+
 import pytest
 
-from gae_helpers.comparison import SAMPLERS, budget_table, difference, gap_shares, verdict
+from gae_helpers.comparison import SAMPLERS, budget_table, gap_shares, verdict
+from gae_helpers.sample_quality import paired_difference
 
 MODELS = {"ae": {"accuracy_test": 0.9812, "reconstruction_mse_test": 0.0041},
           "vae": {"accuracy_test": 0.9534, "reconstruction_mse_test": 0.0123}}
 
 
+# Per-draw noise of each sampler, its own order of the same three offsets: the paired
+# differences of two samplers then have a standard error of sd (or sd * sqrt(3) / 2).
+NOISE = dict(zip(SAMPLERS, itertools.permutations([-1, 0, 1])))
+
+
 def samples_with(sd=0.1, **distances):
-    """Scores of every sampler: distance 2.0 unless given, all with the same spread."""
+    """Scores of every sampler over 3 draws: mean distance 2.0 unless given, each draw off the
+    mean by -sd, 0 or +sd, in an order of the sampler's own."""
     rows = {name: {"frechet_distance": 2.0, "frechet_sd": sd, "judge_agreement": 0.5}
             for name in SAMPLERS}
     for name, fd in distances.items():
         rows[name]["frechet_distance"] = fd
+    for name, row in rows.items():
+        row["frechet_draws"] = [row["frechet_distance"] + sd * e for e in NOISE[name]]
     rows["ae_class_gmms"]["judge_agreement"] = 0.912
     rows["vae_class_gmms"]["judge_agreement"] = 0.874
     return rows
 
 
-# --- difference ---------------------------------------------------------------------------
+# --- the paired rule ---------------------------------------------------------------------
 
-def test_difference_is_b_minus_a_with_twice_the_spread():
-    rows = {"a": {"frechet_distance": 5.0, "frechet_sd": 0.3},
-            "b": {"frechet_distance": 3.0, "frechet_sd": 0.4}}
-    d = difference(rows, "a", "b")
-    assert d["gap"] == pytest.approx(-2.0)
-    assert d["spread"] == pytest.approx(1.0)  # 2 * hypot(0.3, 0.4)
+def test_the_difference_is_b_minus_a_over_paired_draws():
+    rows = samples_with(ae_single_gmm=2.0, vae_prior=4.0)
+    d = paired_difference(rows, "ae_single_gmm", "vae_prior")
+    assert d["gap"] == pytest.approx(2.0)
+    assert d["se"] == pytest.approx(0.1)
     assert d["resolved"] is True
-    assert difference(rows, "b", "a")["gap"] == pytest.approx(2.0)
+    assert paired_difference(rows, "vae_prior", "ae_single_gmm")["gap"] == pytest.approx(-2.0)
 
 
-def test_difference_within_the_spread_is_not_resolved():
-    rows = {"a": {"frechet_distance": 5.0, "frechet_sd": 0.3},
-            "b": {"frechet_distance": 5.9, "frechet_sd": 0.4}}
-    d = difference(rows, "a", "b")
-    assert d["gap"] == pytest.approx(0.9)
-    assert d["resolved"] is False
+def test_draws_that_move_together_resolve_what_their_sds_would_not():
+    # Both rows swing by +-1 with the shared reference half; their difference is steady.
+    rows = {"a": {"frechet_draws": [4.0, 5.0, 6.0]}, "b": {"frechet_draws": [4.5, 5.5, 6.6]}}
+    d = paired_difference(rows, "a", "b")
+    assert d["resolved"] is True and d["gap"] == pytest.approx(8 / 15)
+
+
+def test_a_difference_within_twice_its_standard_error_is_not_resolved():
+    d = paired_difference(samples_with(sd=1.0, ae_single_gmm=2.0, vae_prior=3.0),
+                          "ae_single_gmm", "vae_prior")
+    assert d["gap"] == pytest.approx(1.0) and d["resolved"] is False
 
 
 # --- gap_shares ---------------------------------------------------------------------------
@@ -74,7 +89,8 @@ def test_verdict_claim_held():
     assert first.startswith("Without labels, the claim held on this run: the autoencoder with "
                             "one GMM samples closer to the real test images")
     assert "2.00 ± 0.10 against 4.00 ± 0.10" in first
-    assert "the difference 2.00 exceeds twice its spread, 0.28" in first
+    assert ("the difference 2.00 ± 0.10, paired over the draws, exceeds twice its standard "
+            "error") in first
 
 
 def test_verdict_claim_did_not_hold():
@@ -90,7 +106,8 @@ def test_verdict_claim_undecided_within_the_spread():
     assert first.startswith("Without labels, the claim is undecided on this run: the "
                             "autoencoder with one GMM and the VAE's N(0, I) prior cannot be "
                             "told apart on this run")
-    assert "the difference 1.00 is within twice its spread, 2.83" in first
+    assert ("the difference 1.00 ± 1.00, paired over the draws, is within twice its standard "
+            "error") in first
 
 
 @pytest.mark.parametrize("ae, vae, winner", [
@@ -100,15 +117,16 @@ def test_verdict_claim_undecided_within_the_spread():
 def test_verdict_labelled_pair_resolved(ae, vae, winner):
     lines = verdict(MODELS, samples_with(ae_class_gmms=ae, vae_class_gmms=vae)).splitlines()
     assert lines[1].startswith("With labels for the GMMs: " + winner)
-    assert "exceeds twice its spread" in lines[1]
+    assert "exceeds twice its standard error" in lines[1]
 
 
 def test_verdict_labelled_pair_unresolved():
-    rows = samples_with(ae_class_gmms=2.0, vae_class_gmms=2.1)
+    rows = samples_with(ae_class_gmms=2.0, vae_class_gmms=2.1)  # se 0.1: within 0.2
     lines = verdict(MODELS, rows).splitlines()
     assert lines[1].startswith("With labels for the GMMs: the autoencoder with class GMMs and "
                                "the VAE with class GMMs cannot be told apart on this run")
-    assert "the difference 0.10 is within twice its spread, 0.28" in lines[1]
+    assert ("the difference 0.10 ± 0.10, paired over the draws, is within twice its standard "
+            "error") in lines[1]
 
 
 def test_verdict_shares_sentence_only_with_a_positive_gap():
