@@ -105,14 +105,22 @@ def discriminative_baseline(X_fit, y_fit, X_val, y_val, X_test, y_test, seed=0,
     return row
 
 
-def head_table(model, baseline: dict, X_val, y_val, X_test, y_test) -> pd.DataFrame:
-    """The class GMMs beside the discriminative baseline on the same codes: validation and test
-    accuracy (section "Predicting data")."""
-    rows = {"class GMMs (the method)": [model.score(X_val, y_val), model.score(X_test, y_test)],
-            f"{baseline['classifier']} (a baseline, unused)": [
-                baseline["accuracy_validation"], baseline["accuracy_test"]]}
-    return pd.DataFrame.from_dict(rows, orient="index").set_axis(
-        ["validation accuracy", "test accuracy"], axis=1).rename_axis("classifier on the codes")
+def head_table(metrics: dict, baseline: dict) -> pd.DataFrame:
+    """The class GMMs' validation and test accuracy (``metrics["accuracy_validation"]`` and
+    ``["accuracy_test"]``) beside the discriminative baseline's on the same codes (section
+    "Predicting data").
+
+    Examples
+    --------
+    >>> row = {"classifier": "RBF SVC", "accuracy_validation": 0.9, "accuracy_test": 0.8}
+    >>> head_table({"accuracy_validation": 0.7, "accuracy_test": 0.6}, row).to_numpy().tolist()
+    [[0.7, 0.6], [0.9, 0.8]]
+    """
+    rows = [[metrics["accuracy_validation"], metrics["accuracy_test"]],
+            [baseline["accuracy_validation"], baseline["accuracy_test"]]]
+    index = pd.Index(["class GMMs (the method)", f"{baseline['classifier']} (a baseline, unused)"],
+                     name="classifier on the codes")
+    return pd.DataFrame(rows, index=index, columns=["validation accuracy", "test accuracy"])
 
 
 def probability_table(proba, y_true, class_names, indices) -> pd.DataFrame:

@@ -58,6 +58,29 @@ class Morphs:
     labels: list
     predicted: list
 
+    def where_none(self) -> str:
+        """Where "none" appears on each path, written from this run's predictions (section
+        "Transitioning classes"): the steps it covers, or that it did not appear.
+
+        Examples
+        --------
+        >>> Morphs([], ["1 -> 7", "4 -> 9"], ["1 none none 7", "4 4 9 9"]).where_none()
+        '"none" appears on 1 of 2 paths: 1 -> 7 at steps 2-3 of 4; 4 -> 9 has no "none".'
+        """
+        parts, hits = [], 0
+        for label, path in zip(self.labels, self.predicted):
+            steps = [i + 1 for i, name in enumerate(path.split(" ")) if name == "none"]
+            if steps:
+                hits += 1
+                span = f"{steps[0]}-{steps[-1]}" if len(steps) > 1 else f"{steps[0]}"
+                gaps = "" if steps[-1] - steps[0] + 1 == len(steps) else \
+                    f" ({len(steps)} steps)"
+                parts.append(f"{label} at step{'s' if len(steps) > 1 else ''} {span}{gaps} of "
+                             f"{len(path.split(' '))}")
+            else:
+                parts.append(f"{label} has no \"none\"")
+        return f'"none" appears on {hits} of {len(self.labels)} paths: ' + "; ".join(parts) + "."
+
 
 def morph_strips(autoencoder, model, pairs, steps: int, class_names, seed=0,
                  device="auto") -> Morphs:

@@ -74,6 +74,24 @@ class Rejection:
     rate_table: pd.DataFrame
     rejected_test: np.ndarray
 
+    def best_scores(self) -> str:
+        """For each kind of outsider, the score with the highest AUROC on this run, written from
+        the AUROC table (section "The 'none' option"); ties at 4 decimals are named together.
+
+        Examples
+        --------
+        >>> table = pd.DataFrame({"noise": [1.0, 0.99999], "other": [0.91, 0.95]},
+        ...                      index=pd.Index(["likelihood", "combined"], name="score"))
+        >>> print(Rejection({}, table, None, None).best_scores())
+        Highest AUROC on this run: noise: likelihood and combined (1.0000); other: combined (0.9500).
+        """
+        parts = []
+        for kind in self.auroc_table.columns:
+            column = self.auroc_table[kind].round(4)
+            best = column[column == column.max()].index.tolist()
+            parts.append(f"{kind}: {' and '.join(best)} ({column.max():.4f})")
+        return "Highest AUROC on this run: " + "; ".join(parts) + "."
+
 
 def evaluate_rejection(scorer: ImageScorer, test_images, outsiders: dict, reject_score: str,
                        reject_quantile: float) -> Rejection:

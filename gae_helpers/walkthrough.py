@@ -43,13 +43,14 @@ _MNIST_TRIES = {
                 "accuracy in section 6 drops.",
     "manifold": "`-p latent_dim 8`: a smaller box; do uniform samples start to look like digits?",
     "morph": "`-p interpolation_pairs \"[[0, 6], [5, 3]]\"` and look for the step where the "
-             "predicted class flips.",
+             "predicted class flips: does \"none\" appear between them?",
     "limits": "`-p dataset fashion-mnist`, or open the Fashion-MNIST walkthrough: the limits "
               "there are much larger.",
 }
 
-_MNIST_MORPH = ("Digits that share strokes (4 and 9, 3 and 8) morph smoothly; the KL divergences "
-                "of section 11 say which classes the mixtures find closest.")
+_MNIST_MORPH = ("Do digits that share strokes (4 and 9, 3 and 8) morph more smoothly than 1 and "
+                "7, with fewer \"none\" steps on the way? The line after the strips counts them; "
+                "the KL divergences of section 11 say which classes the mixtures find closest.")
 
 STORIES = {
     "mnist": Story(
@@ -67,8 +68,9 @@ STORIES = {
               "The MNIST run tells the same story on digits; here we dwell on what gets harder.",
         other_dataset="mnist",
         interpolation_pairs=((7, 6), (5, 9), (0, 3)),
-        transitions="The post found a shoe turning into a shirt hard to morph: the path runs through "
-              "codes that belong to neither class, and \"none\" appears there.",
+        transitions="The post found a shoe turning into a shirt hard to morph. Does the path run "
+                    "through codes that belong to neither class, where \"none\" would appear? "
+                    "The line after the strips says where it appears on this run, if anywhere.",
         tries={
             "autoencoder": "`-p latent_dim 8`: a smaller code loses the texture of knitwear "
                            "first; watch the reconstruction error and the Shirt class in "
@@ -78,7 +80,8 @@ STORIES = {
             "manifold": "`-p latent_dim 8`: a smaller box; do uniform samples start to look "
                         "like clothes?",
             "morph": "`-p interpolation_pairs \"[[0, 6], [2, 4]]\"` (T-shirt into Shirt, "
-                     "Pullover into Coat): neighbours morph without any \"none\" on the way.",
+                     "Pullover into Coat): do neighbours morph with fewer \"none\" steps than a shoe "
+                     "and a shirt?",
             "limits": "`-p reg_covar 0.5`: broader class GMMs; does the Shirt class gain "
                       "accuracy, or just blur into its neighbours?",
         }),

@@ -131,9 +131,10 @@ print("(the VAE's loss adds its KL term, per pixel; each model's training time i
 # VAE's means), classification by likelihood. Both get the same treatment relative to their
 # codes: each model's codes are standardised (every dimension to mean 0 and variance 1 over
 # its own training codes) before any GMM sees them, so `reg_covar` is the same share of each
-# model's code variance (as an absolute amount it was ~2% of the autoencoder's within-class
-# variance but about half of the VAE's, whose KL term keeps its means near unit variance). The KL term costs the VAE some reconstruction
-# detail; does it cost accuracy too?
+# model's code variance (on raw codes, one absolute `reg_covar` would be a far larger share of
+# the VAE's variance than of the autoencoder's, since the VAE's KL term keeps its means near
+# unit variance). The KL term costs the VAE some reconstruction detail; does it cost accuracy
+# too?
 
 # %%
 raw_codes = {"ae": (encode(autoencoder, data.x_train, device=device),

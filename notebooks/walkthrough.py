@@ -40,8 +40,9 @@
 # parameters checks every value before anything is loaded or trained.
 # `-p pretrained_dir shipped` skips all training: it loads the default autoencoder and its
 # fitted GMMs committed in `models/` (MNIST and Fashion-MNIST, default parameters only; a GMM
-# whose settings you change is fitted afresh), so a Run All takes well under a minute; leave it
-# at `None` to train from scratch, as the post does.
+# whose settings you change is fitted afresh), so a Run All trains and fits nothing (the
+# README's newcomer table gives its time on a 2-core CPU); leave it at `None` to train from
+# scratch, as the post does.
 # The defaults were chosen on a validation split of the training images (see the README);
 # the test images are only ever reported. A tenth of the training images is held out from
 # the autoencoder and the GMMs: the reject thresholds, the calibration temperature and the
@@ -205,8 +206,9 @@ story.show("sampling")
 # draws (mean ± sd). Two rows are the yardsticks at the same size: **real images** (images of
 # the other half against the reference: what a perfect sampler would score) and
 # **reconstructions** (the decoder's rebuilds of those held images: the best any sampler that
-# decodes through it can do). A difference means something only beyond its spread; the lines
-# under the table say which do. The single GMM has as many components as the class GMMs
+# decodes through it can do). Every row of one draw is measured against the same reference
+# half, so two rows are compared on their paired per-draw differences: a difference means
+# something only beyond twice its standard error, and the lines under the table say which do. The single GMM has as many components as the class GMMs
 # together; EM for it on every code would take minutes, so it fits a random `pooled_fit_size`
 # of them, and to compare at equal data the class GMMs are fitted again on exactly those codes
 # (`class_gmms_same_codes`): "worse" is judged between those two rows.
@@ -316,8 +318,8 @@ show_table(accuracy.table, digits=4)
 baseline = diagnostics.discriminative_baseline(z_train, fit.y_train, z_held_out,
                                                held_out.y_test, z_test, data.y_test, seed=seed)
 run.metrics["baseline"] = baseline
-show_table(diagnostics.head_table(gmm, baseline, z_held_out, held_out.y_test, z_test,
-                                  data.y_test), digits=4)
+run.metrics["accuracy_validation"] = gmm.score(z_held_out, held_out.y_test)
+show_table(diagnostics.head_table(run.metrics, baseline), digits=4)
 print(f"the baseline was fitted and scored in {baseline['seconds']:.1f} s")
 
 # %%
@@ -387,6 +389,7 @@ rejected = rejection.evaluate_rejection(scorer, data.x_test, outsiders, reject_s
                                         reject_quantile)
 run.metrics.update(rejected.metrics)
 show_table(rejected.auroc_table, index_name="score", digits=4)
+print(rejected.best_scores())
 print(f"reject option by the {reject_score} score: target rate {reject_quantile:.3f}, "
       f"test images rejected {rejected.metrics['reject_rate_test']:.4f}")
 show_table(rejected.rate_table, index_name="input", digits=4)
@@ -421,6 +424,7 @@ morphs = geometry.morph_strips(autoencoder, calibrated, interpolation_pairs, sam
                                seed=seed, device=device)
 for label, path_classes in zip(morphs.labels, morphs.predicted):
     print(f"{label}: {path_classes}")
+print(morphs.where_none())
 display(plots.plot_image_rows(morphs.images, morphs.labels,
                               title="Interpolating between two classes",
                               path=run.figure_path("interpolations")))

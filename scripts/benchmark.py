@@ -5,7 +5,11 @@
   gae_helpers.autoencoder.train_autoencoder added one at a time: in-memory batches, then
   channels_last or bfloat16 autocast on top of them, then all three (our loop). Same model,
   same batch size, measured alternately in this process; each as a ratio to the baseline.
-* Encode throughput, and the fit time of the per-class GMMs on 60,000 codes.
+* Encode throughput.
+* EM: the walkthrough's four mixtures on the shipped autoencoder's codes, fitted by the
+  previous fitting code (float64, one class after another, OpenBLAS on all its threads) and by
+  ours (one BLAS thread per fit, the classes in parallel threads), in the same process, as
+  seconds and ratios.
 * Each walkthrough's full default run with a fresh model cache, on every arithmetic path
   this CPU has (float32 on AVX2 kernels always, bfloat16 where native), section by section,
   beside the same walkthrough at the baseline commit (the previous defaults: longer training,
@@ -39,6 +43,7 @@ from gae_helpers.autoencoder import AutoencoderConfig, build_autoencoder, encode
 from gae_helpers.data import DatasetNotFoundError, load_dataset, resolve_data_dir
 from gae_helpers.device import native_bfloat16
 from gae_helpers.mixture import ClassGaussianMixture
+from sklearn.mixture import GaussianMixture
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = "d176129"  # the last commit with the previous defaults (15/25 epochs, judge per run)
@@ -117,6 +122,83 @@ def training_throughput(dataset, images, config, n_images, batch_size, repeats):
         for name, run in variants.items():
             results[name].append(run(models[name], r + 1))
     return {name: statistics.median(v) for name, v in results.items()}, bf16
+
+
+def previous_class_gmms(X, y, n_components, reg_covar, seed):
+    """The class GMMs as ClassGaussianMixture fitted them before this round: float64, one
+    class after another, OpenBLAS on every thread it starts with."""
+    rng = np.random.RandomState(seed)
+    seed = rng.randint(np.iinfo(np.int32).max)
+    return [GaussianMixture(n_components, reg_covar=reg_covar, random_state=seed).fit(X[y == k])
+            for k in np.unique(y)]
+
+
+def em_section(dataset: str, data_root) -> None:
+    """The walkthrough's four mixtures (its default settings) on the shipped autoencoder's
+    standardised codes, fitted by the previous code and by ours in this process, alternately,
+    as seconds and ratios; the validation accuracy of both class GMMs says the models agree."""
+    from gae_helpers.autoencoder import standardise_codes, train_or_load_autoencoder
+    from gae_helpers.data import validation_split
+    from gae_helpers.mixture import fit_pooled_gmm, subset_index
+    from gae_helpers.parameters import check_parameters
+    from gae_helpers.report import pretrained_file
+    from gae_helpers.shipped import resolve_pretrained_dir
+
+    try:
+        data = load_dataset(dataset, data_root, download=False)
+    except DatasetNotFoundError:
+        say(f"EM, {dataset}", "skipped (dataset not found: set GAE_DATA_DIR)")
+        return
+    p = check_parameters({"dataset": dataset})
+    fit, held = validation_split(data, 0.1, seed=0)
+    config = AutoencoderConfig("conv", data.image_shape, p["latent_dim"])
+    trained = train_or_load_autoencoder(
+        fit.x_train, config, epochs=p["epochs"], seed=0,
+        pretrained=pretrained_file(resolve_pretrained_dir("shipped", dataset), "autoencoder"))
+    model = standardise_codes(trained.model, fit.x_train)
+    z, y = encode(model, fit.x_train), np.asarray(fit.y_train)
+    z_val, y_val = encode(model, held.x_test), np.asarray(held.y_test)
+    same = subset_index(len(z), p["pooled_fit_size"], random_state=0)
+    k, post_k, reg = p["n_components"], p["post_n_components"], p["reg_covar"]
+    n_classes = len(np.unique(y))
+    rng = np.random.RandomState(0)
+    fits = {
+        "class_gmms": (lambda: previous_class_gmms(z, y, k, reg, 0),
+                       lambda: ClassGaussianMixture(k, reg_covar=reg, random_state=0,
+                                                    n_jobs=-1).fit(z, y)),
+        "class_gmms_same_codes": (
+            lambda: previous_class_gmms(z[same], y[same], k, reg, 0),
+            lambda: ClassGaussianMixture(k, reg_covar=reg, random_state=0,
+                                         n_jobs=-1).fit(z[same], y[same])),
+        "single_gmm": (
+            lambda: GaussianMixture(k * n_classes, reg_covar=reg,
+                                    random_state=rng.randint(2**31 - 1)).fit(z[same]),
+            lambda: fit_pooled_gmm(z[same], k * n_classes, reg_covar=reg, random_state=0)),
+        "post_gmms": (lambda: previous_class_gmms(z, y, post_k, reg, 0),
+                      lambda: ClassGaussianMixture(post_k, reg_covar=reg, random_state=0,
+                                                   n_jobs=-1).fit(z, y)),
+    }
+    total_before = total_now = 0.0
+    for name, (before, now) in fits.items():
+        started = time.perf_counter()
+        old = before()
+        seconds_before = time.perf_counter() - started
+        started = time.perf_counter()
+        new = now()
+        seconds_now = time.perf_counter() - started
+        total_before, total_now = total_before + seconds_before, total_now + seconds_now
+        say(f"EM, {dataset}, {name}: previous code (s)", f"{seconds_before:.2f}")
+        say(f"EM, {dataset}, {name}: now (s)", f"{seconds_now:.2f}")
+        say(f"EM, {dataset}, {name}: now / previous", f"{seconds_now / seconds_before:.2f}")
+        if name == "class_gmms":
+            old_acc = float(np.mean(np.argmax(np.column_stack(
+                [g.score_samples(z_val) for g in old]) + np.log(np.bincount(y) / len(y)),
+                axis=1) == y_val))
+            say(f"EM, {dataset}, class_gmms: validation accuracy, previous / now",
+                f"{old_acc:.4f} / {new.score(z_val, y_val):.4f}")
+    say(f"EM, {dataset}, all four mixtures: previous code (s)", f"{total_before:.2f}")
+    say(f"EM, {dataset}, all four mixtures: now (s)", f"{total_now:.2f}")
+    say(f"EM, {dataset}, all four mixtures: now / previous", f"{total_now / total_before:.2f}")
 
 
 def section_times(executed) -> dict:
@@ -241,6 +323,9 @@ def main(argv=None):
                         help="default: float32, and bfloat16 where this CPU has it natively")
     parser.add_argument("--baseline", default=BASELINE,
                         help="the commit whose walkthroughs are the previous defaults ('' to skip)")
+    parser.add_argument("--skip-em", action="store_true",
+                        help="skip the EM section (the walkthrough's mixtures, previous fitting "
+                             "code against ours)")
     parser.add_argument("--skip-shipped", action="store_true",
                         help="skip the runs on the shipped models")
     args = parser.parse_args(argv)
@@ -275,12 +360,8 @@ def main(argv=None):
     started = time.perf_counter()
     codes = encode(model, images)
     say("encode throughput (images/s)", f"{len(images) / (time.perf_counter() - started):.0f}")
-    if data is not None:
-        for k in (6, 12):
-            started = time.perf_counter()
-            ClassGaussianMixture(n_components=k, random_state=0).fit(codes, data.y_train)
-            say(f"GMM fit, {k} components per class on {len(codes)} codes of "
-                f"{codes.shape[1]} dims (s)", f"{time.perf_counter() - started:.1f}")
+    for dataset in (args.datasets if not args.skip_em else []):
+        em_section(dataset, root)
 
     if args.skip_notebooks:
         return
