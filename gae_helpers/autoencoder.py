@@ -14,8 +14,10 @@ from typing import ClassVar
 import numpy as np
 import torch
 from torch import nn
-from .config import PlainConfig
-from .device import inference_dtype, resolve_device, resolve_precision, run_batched
+from .checkpoint import train_or_load
+from .config import PlainConfig, model_kind
+from .device import (check_images, check_whole, inference_dtype, resolve_device,
+                     resolve_precision, run_batched)
 from .augment import random_affine, random_shifts  # noqa: F401 (re-exported)
 from .progress import progress_bar
 
@@ -24,6 +26,7 @@ SCHEDULES = ("constant", "onecycle")
 _DEFAULT_WIDTHS = {"conv": (32, 64), "dense": (512, 128)}
 
 
+@model_kind
 @dataclass(frozen=True)
 class AutoencoderConfig(PlainConfig):
     """What defines an autoencoder's shape.
@@ -94,7 +97,7 @@ class Autoencoder(nn.Module):
     def __init__(self, config: AutoencoderConfig):
         super().__init__()
         self.config = config
-        self.encoder, self.decoder = _build(config)
+        self.encoder, self.decoder = build_layers(config)
         if config.standardised:  # identity maps until a checkpoint's buffers are loaded
             self.encoder = nn.Sequential(*self.encoder, CodeAffine.identity(config.latent_dim))
             self.decoder = nn.Sequential(CodeAffine.identity(config.latent_dim), *self.decoder)
@@ -104,7 +107,9 @@ class Autoencoder(nn.Module):
         return self.decoder(self.encoder(images))
 
 
-def _build(config):
+def build_layers(config):
+    """The encoder and the decoder ``config`` describes, as two ``nn.Sequential`` (the VAE
+    builds its own from the same function)."""
     return _dense_layers(config) if config.architecture == "dense" else _conv_layers(config)
 
 
@@ -262,8 +267,8 @@ def minibatch_training(model, images, *, forward, loss, epochs: int, batch_size:
     :func:`resolve_precision` says so, ``loss(output, batch)`` in float32. Returns the mean of
     ``loss * scale`` per epoch and leaves the model in eval mode on the CPU.
     """
-    _check_whole(epochs, "epochs")
-    _check_whole(batch_size, "batch_size")
+    check_whole(epochs, "epochs")
+    check_whole(batch_size, "batch_size")
     if not learning_rate > 0:
         raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}.")
     if isinstance(shift, bool) or int(shift) != shift or shift < 0:
@@ -272,7 +277,7 @@ def minibatch_training(model, images, *, forward, loss, epochs: int, batch_size:
         raise ValueError(f"deform must be a number in [0, 3], got {deform!r}.")
     if schedule not in SCHEDULES:
         raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {schedule!r}.")
-    images = _check_images(images, model.config)
+    images = check_images(images, model.config)
     device = resolve_device(device)
     dtype = resolve_precision(precision, device)
     fmt = _memory_format(model)
@@ -314,29 +319,11 @@ def minibatch_training(model, images, *, forward, loss, epochs: int, batch_size:
     return history
 
 
-def _check_whole(value, name):
-    if isinstance(value, bool) or not float(value).is_integer() or value < 1:
-        raise ValueError(f"{name} must be a whole number >= 1, got {value!r}.")
-
-
-def _check_images(images, config, model_name="an autoencoder", dtype=torch.float32):
-    images = torch.as_tensor(images if torch.is_tensor(images) else np.asarray(images),
-                             dtype=dtype)
-    if images.ndim == 3:
-        images = images.unsqueeze(1)
-    if tuple(images.shape[1:]) != tuple(config.image_shape):
-        raise ValueError(f"Images of shape {tuple(images.shape[1:])} do not fit {model_name} "
-                         f"built for {tuple(config.image_shape)}.")
-    if not torch.isfinite(images).all():
-        raise ValueError("Images contain NaN or infinite values.")
-    return images
-
-
 @torch.no_grad()
 def encode(model: Autoencoder, images, batch_size: int = 1024, device="auto") -> np.ndarray:
     """Latent codes of images, in batches, as a float64 array ``(n, latent_dim)``."""
-    images = _check_images(images, model.config, dtype=inference_dtype())
-    return _batched(model.encoder, images, batch_size, device, model).astype(np.float64)
+    images = check_images(images, model.config, dtype=inference_dtype())
+    return run_batched(model, model.encoder, images, batch_size, device).astype(np.float64)
 
 
 @torch.no_grad()
@@ -346,7 +333,7 @@ def decode(model: Autoencoder, codes, batch_size: int = 1024, device="auto") -> 
     if codes.ndim != 2 or codes.shape[1] != model.config.latent_dim:
         raise ValueError(f"codes must have shape (n, {model.config.latent_dim}), got "
                          f"{tuple(codes.shape)}.")
-    logits = _batched(model.decoder, codes, batch_size, device, model)
+    logits = run_batched(model, model.decoder, codes, batch_size, device)
     return torch.sigmoid(torch.from_numpy(logits)).to(inference_dtype())
 
 
@@ -354,10 +341,6 @@ def decode(model: Autoencoder, codes, batch_size: int = 1024, device="auto") -> 
 def reconstruct(model: Autoencoder, images, batch_size: int = 1024, device="auto") -> torch.Tensor:
     """Decode the codes of images: the autoencoder's reconstruction in [0, 1]."""
     return decode(model, encode(model, images, batch_size, device), batch_size, device)
-
-
-def _batched(module, inputs, batch_size, device, model):
-    return run_batched(model, module, inputs, batch_size, device)
 
 
 def train_or_load_autoencoder(images, config: AutoencoderConfig, *, epochs: int,
@@ -386,9 +369,7 @@ def train_or_load_autoencoder(images, config: AutoencoderConfig, *, epochs: int,
     >>> len(run.history)
     1
     """
-    from .checkpoint import train_or_load
-
-    images = _check_images(images, config)
+    images = check_images(images, config)
     settings = {"epochs": int(epochs), "batch_size": int(batch_size),
                 "learning_rate": float(learning_rate), "shift": int(shift),
                 "schedule": schedule, "deform": float(deform)}

@@ -4,7 +4,8 @@
 A checkpoint is a dict of plain types and tensors written with ``torch.save`` and read back
 with ``weights_only=True``: the model's kind, its config, its state dict and its loss history.
 Every model kind has a frozen config dataclass with ``KIND``, ``to_dict``, ``from_dict`` and
-``build(seed)``; :data:`KINDS` names them.
+``build(seed)``, registered in :data:`gae_helpers.config.CONFIGS`; this module names none of
+them (they import it, not the other way round).
 
 :func:`train_or_load` keys a cache on the training data, the config, the training settings,
 the device type, the arithmetic and the source of every module that builds and trains the model
@@ -34,17 +35,11 @@ from typing import Callable
 import numpy as np
 import torch
 
+from .config import CONFIGS
 from .device import resolve_device, resolve_precision
-from .shipped import shipped_name
-from .storage import atomic_path
+from .storage import atomic_path, resolve_cache_dir, shipped_name
 
 FORMAT = "gae-model/2"
-CACHE_DIR_ENV = "GAE_CACHE_DIR"
-KINDS = {
-    "autoencoder": ("gae_helpers.autoencoder", "AutoencoderConfig"),
-    "vae": ("gae_helpers.vae", "VAEConfig"),
-    "judge": ("gae_helpers.judge", "JudgeConfig"),
-}
 
 # Modules that cannot change a trained model: progress bars, atomic writes, this module (its
 # FORMAT is hashed instead), and the shipped files' paths and hashes.
@@ -63,11 +58,13 @@ class CheckpointMismatchError(ValueError):
 
 
 def config_class(kind: str):
-    """The config dataclass of a model kind."""
-    if kind not in KINDS:
-        raise CheckpointMismatchError(f"Unknown model kind {kind!r}: one of {', '.join(KINDS)}.")
-    module, name = KINDS[kind]
-    return getattr(importlib.import_module(module), name)
+    """The config dataclass of a model kind (registered in :data:`gae_helpers.config.CONFIGS`
+    when the module that defines it is imported)."""
+    if kind not in CONFIGS:
+        raise CheckpointMismatchError(
+            f"Unknown model kind {kind!r}: the kinds known are {', '.join(sorted(CONFIGS))}; "
+            f"import the gae_helpers module that defines it (autoencoder, vae or judge) first.")
+    return CONFIGS[kind]
 
 
 def save_model(model: torch.nn.Module, path, history=None) -> Path:
@@ -125,13 +122,6 @@ def load_model(path, expected_config=None):
 def describe(config) -> str:
     """A config as short readable text, for error messages."""
     return ", ".join(f"{k} {v}" for k, v in config.to_dict().items())
-
-
-def resolve_cache_dir(cache_dir=None) -> Path:
-    """The model cache: ``cache_dir``, else ``$GAE_CACHE_DIR``, else ``~/.cache/gae``."""
-    if cache_dir is None or str(cache_dir) == "":
-        cache_dir = os.environ.get(CACHE_DIR_ENV) or Path.home() / ".cache" / "gae"
-    return Path(cache_dir).expanduser()
 
 
 def _hash_array(digest, array):

@@ -9,6 +9,18 @@ from __future__ import annotations
 
 from dataclasses import asdict, fields
 
+# Every model kind's config class, by its KIND: filled as each config class is defined (in
+# gae_helpers.autoencoder, .vae and .judge), read by gae_helpers.checkpoint to rebuild a model
+# from a checkpoint without naming the modules that define them.
+CONFIGS: dict = {}
+
+
+def model_kind(cls):
+    """Class decorator: register a model kind's config class in :data:`CONFIGS` under its
+    ``KIND``."""
+    CONFIGS[cls.KIND] = cls
+    return cls
+
 
 class PlainConfig:
     """``to_dict``/``from_dict`` for a frozen dataclass of numbers, strings and tuples."""

@@ -116,3 +116,24 @@ def run_batched(model: torch.nn.Module, forward, inputs: torch.Tensor, batch_siz
     finally:
         model.to(device=home_device, dtype=home_dtype).train(was_training)
     return torch.cat(out).numpy()
+
+
+def check_whole(value, name):
+    """Raise ``ValueError`` naming ``name`` unless ``value`` is a whole number >= 1."""
+    if isinstance(value, bool) or not float(value).is_integer() or value < 1:
+        raise ValueError(f"{name} must be a whole number >= 1, got {value!r}.")
+
+
+def check_images(images, config, model_name="an autoencoder", dtype=torch.float32):
+    """``images`` as a float tensor ``(n, *config.image_shape)`` (a channel axis added to
+    ``(n, height, width)``), after checking that they fit the model and are finite."""
+    images = torch.as_tensor(images if torch.is_tensor(images) else np.asarray(images),
+                             dtype=dtype)
+    if images.ndim == 3:
+        images = images.unsqueeze(1)
+    if tuple(images.shape[1:]) != tuple(config.image_shape):
+        raise ValueError(f"Images of shape {tuple(images.shape[1:])} do not fit {model_name} "
+                         f"built for {tuple(config.image_shape)}.")
+    if not torch.isfinite(images).all():
+        raise ValueError("Images contain NaN or infinite values.")
+    return images

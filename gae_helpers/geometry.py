@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.utils import check_random_state
 
+from .autoencoder import decode
 from .threads import one_thread
 
 
@@ -86,8 +87,6 @@ def morph_strips(autoencoder, model, pairs, steps: int, class_names, seed=0,
                  device="auto") -> Morphs:
     """For each ``(start class, end class)``: a code drawn from each class's GMM, the straight
     path between them decoded, and the class (or "none") the model gives each step."""
-    from .autoencoder import decode
-
     images, labels, predicted = [], [], []
     for start_class, end_class in pairs:
         start, _ = model.sample(1, start_class, random_state=seed)

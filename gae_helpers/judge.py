@@ -16,8 +16,10 @@ import torch
 from sklearn.metrics import accuracy_score
 from torch import nn
 
-from .config import PlainConfig
-from .device import inference_dtype, resolve_device, resolve_precision, run_batched
+from . import checkpoint
+from .config import PlainConfig, model_kind
+from .device import (check_images, inference_dtype, resolve_device, resolve_precision,
+                     run_batched)
 from .progress import progress_bar
 
 # Chosen on a validation split of Fashion-MNIST (1/6 of the training images) for about 40 s
@@ -32,6 +34,7 @@ DEFAULT_BATCH_SIZE = 128
 DEFAULT_LEARNING_RATE = 4e-3
 
 
+@model_kind
 @dataclass(frozen=True)
 class JudgeConfig(PlainConfig):
     """What defines a judge's shape.
@@ -130,12 +133,6 @@ class Judge(nn.Module):
         return self.head(self.features(x))
 
 
-def _check_images(images, config, dtype=torch.float32):
-    from .autoencoder import _check_images as check
-
-    return check(images, config, "a judge", dtype)
-
-
 def _check_labels(labels, n_images, n_classes, name="labels"):
     labels = np.asarray(labels)
     if labels.shape != (n_images,) or not np.issubdtype(labels.dtype, np.integer):
@@ -186,7 +183,7 @@ def train_judge(model: Judge, images, labels, *, epochs: int,
     batch_size = _whole(batch_size, "batch_size", 1)
     if not learning_rate > 0:
         raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}.")
-    images = _check_images(images, model.config)
+    images = check_images(images, model.config, "a judge")
     labels = torch.from_numpy(_check_labels(labels, len(images), model.config.n_classes))
     if len(images) == 0:
         raise ValueError("images is empty: the judge needs labelled images to train on.")
@@ -229,7 +226,7 @@ def train_judge(model: Judge, images, labels, *, epochs: int,
 
 @torch.no_grad()
 def _logits_or_features(model, images, batch_size, device, what):
-    images = _check_images(images, model.config, inference_dtype())
+    images = check_images(images, model.config, "a judge", inference_dtype())
     batch_size = _whole(batch_size, "batch_size", 1)
     run = model.features if what == "features" else model
     out = run_batched(model, run, images, batch_size, device)
@@ -310,7 +307,7 @@ def features_and_verdict(model: Judge, images, drawn_labels=None, batch_size: in
     >>> bool(np.allclose(f, features(judge, x))), verdict == judge_samples(judge, x, [0, 1, 2, 0])
     (True, True)
     """
-    images = _check_images(images, model.config, inference_dtype())
+    images = check_images(images, model.config, "a judge", inference_dtype())
     if len(images) == 0:
         raise ValueError("images is empty: pass at least one generated image.")
     batch_size = _whole(batch_size, "batch_size", 1)
@@ -375,11 +372,9 @@ def train_or_load_judge(images, labels, config: JudgeConfig, *, epochs: int | No
     gae_helpers.checkpoint.Trained
         ``.model`` is the judge (eval mode, CPU), ``.history`` its loss per epoch.
     """
-    from . import checkpoint  # imported here: checkpoint's registry refers back to this module
-
     if not isinstance(config, JudgeConfig):
         raise TypeError(f"config must be a JudgeConfig, got {type(config).__name__}.")
-    images = _check_images(images, config)
+    images = check_images(images, config, "a judge")
     labels = _check_labels(labels, len(images), config.n_classes)
     if epochs is None:
         epochs = default_epochs(len(images), batch_size)

@@ -23,6 +23,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .calibration import fit_temperature
+from .mixture_cache import fit_or_load
 from .threads import limited, one_thread
 
 PRIORS = ("empirical", "uniform")
@@ -166,8 +168,6 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
         about ``reject_quantile`` of unseen in-class codes, and the temperature minimises the
         held-out negative log-likelihood. The mixtures themselves are unchanged.
         """
-        from .calibration import fit_temperature
-
         X = self._validate(X)
         y = np.asarray(y)
         unknown = np.setdiff1d(np.unique(y), self.classes_)
@@ -334,8 +334,6 @@ def fit_pooled_gmm(X, n_components, covariance_type="full", reg_covar=1e-6, max_
     fit is kept in the model cache, and ``name`` and ``pretrained`` are passed on to
     :func:`gae_helpers.mixture_cache.fit_or_load`.
     """
-    from .mixture_cache import fit_or_load
-
     X = np.asarray(X, dtype=np.float64)
     rng = check_random_state(random_state)
     if max_samples is not None and len(X) > max_samples:

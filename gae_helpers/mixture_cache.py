@@ -20,9 +20,7 @@ import sklearn
 from sklearn.base import clone
 from sklearn.mixture import GaussianMixture
 
-from .checkpoint import resolve_cache_dir
-from .mixture import ClassGaussianMixture
-from .storage import atomic_path
+from .storage import atomic_path, resolve_cache_dir
 
 FORMAT = "gae-gmm/2"  # 2: the fingerprint of the codes holds their spread and labels
 COMPACT_FORMAT = "gae-gmm-compact/1"
@@ -240,10 +238,19 @@ def same_codes(recorded: dict, X, y=None) -> bool:
     return True
 
 
-def read_entry(path):
-    """A cache entry (or compact file) as ``(state, model)``, the model restored as fitted."""
+def read_entry(path, estimator):
+    """A cache entry (or compact file) as ``(state, model)``, the model restored as fitted.
+
+    ``estimator`` is an estimator of the class that wrote the file (a
+    :class:`~sklearn.mixture.GaussianMixture` or a
+    :class:`~gae_helpers.mixture.ClassGaussianMixture`); the file's settings replace its own.
+    """
     state = _read_state(path)
-    estimator = (GaussianMixture() if "classes_" not in state else ClassGaussianMixture())
+    if ("classes_" in state) != hasattr(estimator, "priors"):
+        raise ValueError(f"{path} holds a {'per-class' if 'classes_' in state else 'single'} "
+                         f"mixture, not a {type(estimator).__name__}: pass an estimator of "
+                         f"the class that wrote it.")
+    estimator = clone(estimator)
     params = json.loads(str(state["estimator_params"])) if "estimator_params" in state else None
     if params is not None:
         estimator.set_params(**params)
@@ -322,7 +329,7 @@ def load_compact(path, estimator, X, y=None):
     """The mixture :func:`save_compact` wrote, or ``None`` where it was fitted with other
     settings than ``estimator``'s or on other codes or labels than ``X`` and ``y`` (see
     :func:`same_codes`; a file with an older fingerprint never matches: fit it again)."""
-    state, model = read_entry(path)
+    state, model = read_entry(path, estimator)
     same_settings = (json.loads(str(state["estimator_params"]))
                      == json.loads(_settings(estimator)))
     return model if same_settings and same_codes(state, X, y) else None

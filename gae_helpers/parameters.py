@@ -15,6 +15,8 @@ from pathlib import Path
 from .autoencoder import ARCHITECTURES, SCHEDULES
 from .data import DATASETS, PRESETS, WALKTHROUGH_DEFAULTS, AutoChoice
 from .device import INFERENCE_PRECISIONS, PRECISIONS, resolve_device
+from .shipped import manifest, resolve_pretrained_dir, shipped_file
+from .walkthrough import story
 
 N_CLASSES = 10  # every dataset of the project has ten classes
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
@@ -187,8 +189,6 @@ def check_parameters(parameters: dict, notebook: str = "walkthrough") -> dict:
     ...
     ValueError: Parameter samples_per_class=0 is not valid: give a whole number >= 2.
     """
-    from .walkthrough import story
-
     unchecked = sorted(set(parameters) - set(CHECKS))
     if unchecked:
         raise ValueError(f"No check for the parameter(s) {', '.join(unchecked)}: add one to "
@@ -217,8 +217,6 @@ def check_parameters(parameters: dict, notebook: str = "walkthrough") -> dict:
 
 def _shipped_models(checked: dict, notebook: str):
     """The shipped models' folder, where the training parameters are those they were made with."""
-    from .shipped import manifest, resolve_pretrained_dir, shipped_file
-
     folder = resolve_pretrained_dir("shipped", checked["dataset"], notebook)
     if checked["dataset"] == "digits":
         _fail("pretrained_dir", "shipped", "no models are shipped for digits (it trains in "

@@ -19,7 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .storage import write_json
+from .device import inference_dtype, resolve_device, resolve_precision
+from .shipped import checked_file
+from .storage import atomic_path, write_json
 
 TIMING_KEYS = ("seconds_total", "seconds_training", "seconds_fitting")
 VOLATILE_KEYS = (*TIMING_KEYS, "stack")
@@ -66,8 +68,6 @@ def pretrained_file(folder, kind: str, required: bool = True):
     checked against ``models/manifest.json``."""
     if folder is None:
         return None
-    from .shipped import checked_file
-
     path = Path(folder).expanduser() / (kind if "." in kind else f"{kind}.pt")
     if not path.is_file():
         if not required:
@@ -110,8 +110,6 @@ def software_stack(device="auto", precision="auto") -> dict:
     import sklearn
     import torch
     import torchvision
-
-    from .device import inference_dtype, resolve_device, resolve_precision
 
     resolved = resolve_device(device)
     name = torch.cuda.get_device_name(resolved) if resolved.type == "cuda" else cpu_model()
@@ -299,14 +297,13 @@ def clean_executed_notebook(path, unpair: bool = False, source: bool = False) ->
     widget state papermill keeps in the notebook's metadata (static viewers would try to
     render widgets from it instead of showing each explorer's still image), papermill's
     timing metadata and the empty tag lists it adds to every cell. ``unpair`` also drops the
-    jupytext pairing, for a run of the walkthrough source that is not a source itself.
-    Papermill's injected-parameters cell is folded into the parameters cell (the run's values
-    written there), or, with ``source``, dropped: a run kept as the source (03_gae_vs_vae, run
-    with its defaults) keeps its parameters cell as written.
+    jupytext pairing, for a run of the walkthrough source that is not a source itself, and
+    folds papermill's injected-parameters cell into the parameters cell (the run's values
+    written there). ``source`` drops the injected cell: a run kept as the source
+    (03_gae_vs_vae, run with its defaults) keeps its parameters cell as written. Otherwise
+    (the test references) the injected cell stays: it records what the reference ran with.
     """
     import nbformat
-
-    from .storage import atomic_path
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
@@ -315,12 +312,14 @@ def clean_executed_notebook(path, unpair: bool = False, source: bool = False) ->
     if unpair:
         nb.metadata.pop("jupytext", None)
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
-    if injected and not source:
-        # Fold the run's values into the parameters cell, so that a reader who edits that
-        # cell and runs all gets what they edited: no later cell overrides it.
+    if injected and unpair:
+        # A run for readers: fold the run's values into the parameters cell, so that a reader
+        # who edits that cell and runs all gets what they edited (no later cell overrides it).
         cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
         cell.source = fold_parameters(cell.source, injected[0].source)
-    nb.cells = [c for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
+    if unpair or source:
+        nb.cells = [c for c in nb.cells
+                    if "injected-parameters" not in c.metadata.get("tags", [])]
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
+from .autoencoder import decode
 from .geometry import uniform_box_samples
 from .mixture import component_covariances, sample_gmm
 
@@ -59,16 +60,12 @@ def generate(decoder, draws: dict, device="auto") -> dict:
     ``decoder`` is a model that :func:`gae_helpers.autoencoder.decode` accepts (the
     autoencoder or the VAE).
     """
-    from .autoencoder import decode
-
     return {name: Generated(decode(decoder, draw.codes, device=device), draw.labels)
             for name, draw in draws.items()}
 
 
 def decoded_class_samples(decoder, model, n_per_class: int, seed=0, device="auto") -> list:
     """One row of ``n_per_class`` decoded samples per class, in the order of ``classes_``."""
-    from .autoencoder import decode
-
     rng = check_random_state(seed)
     return [decode(decoder, model.sample(n_per_class, k, random_state=rng)[0], device=device)
             for k in model.classes_]
@@ -76,8 +73,6 @@ def decoded_class_samples(decoder, model, n_per_class: int, seed=0, device="auto
 
 def decoded_styles(decoder, model, device="auto") -> list:
     """Per class, its components' means decoded, heaviest component first."""
-    from .autoencoder import decode
-
     return [decode(decoder, g.means_[np.argsort(-g.weights_, kind="stable")], device=device)
             for g in model.gmms_]
 
@@ -170,8 +165,6 @@ def decoding(decoder, samplers: dict, device="auto") -> dict:
     >>> draw(3, 0).images.shape
     torch.Size([3, 1, 8, 8])
     """
-    from .autoencoder import decode
-
     def decoded(codes):
         def draw(n, seed):
             d = codes(n, seed)

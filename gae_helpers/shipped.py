@@ -10,7 +10,7 @@ with no training at all.
 
 ``models/manifest.json`` records, for every file, how it was made (the command, the settings,
 the software stack, the training time), what it scores (the judge's test accuracy) and the
-SHA-256 of the file, which :func:`load_shipped` checks before loading it with
+SHA-256 of the file, which :func:`shipped_file` checks before loading it with
 ``weights_only=True``. ``$GAE_MODELS_DIR`` points elsewhere (e.g. a non-editable install).
 """
 
@@ -18,19 +18,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from pathlib import Path
 
-MODELS_DIR_ENV = "GAE_MODELS_DIR"
+from .checkpoint import Trained, load_model
+from .storage import MODELS_DIR_ENV, models_dir, shipped_name
+
 MANIFEST = "manifest.json"
 SHIPPED = "shipped"
-
-
-def models_dir() -> Path:
-    """``$GAE_MODELS_DIR``, else the ``models/`` folder beside the package."""
-    folder = os.environ.get(MODELS_DIR_ENV)
-    return Path(folder) if folder else Path(__file__).resolve().parents[1] / "models"
 
 
 def sha256(path) -> str:
@@ -71,15 +66,6 @@ def resolve_pretrained_dir(pretrained_dir, dataset: str, notebook: str = "walkth
     return models_dir() / dataset / notebook if pretrained_dir == SHIPPED else pretrained_dir
 
 
-def shipped_name(path) -> str | None:
-    """``path``'s name in the manifest (e.g. ``mnist/judge.pt``) where it lies in the models
-    folder, else ``None``."""
-    try:
-        return Path(path).resolve().relative_to(models_dir().resolve()).as_posix()
-    except ValueError:
-        return None
-
-
 def checked_file(path) -> Path:
     """``path``, after checking its hash where it lies in the models folder."""
     name = shipped_name(path)
@@ -94,8 +80,6 @@ def load_judge(dataset: str, config, pretrained_dir=None):
     the shipped judge (its ``source`` names the file, its hash and its training time from the
     manifest) and ``"checkpoint"`` for a judge in ``pretrained_dir``; never ``from_cache``.
     """
-    from .checkpoint import Trained, load_model
-
     started = time.perf_counter()
     local = Path(pretrained_dir) / "judge.pt" if pretrained_dir is not None else None
     if local is not None and local.is_file():

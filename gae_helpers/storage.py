@@ -1,6 +1,11 @@
-"""Atomic file writes: a file is written to a temporary name, then renamed.
+"""Where the project's files live, and how they are written (every section).
 
-A run that fails half-way leaves either the old file or none, never half of one.
+* Atomic file writes: a file is written to a temporary name, then renamed. A run that fails
+  half-way leaves either the old file or none, never half of one.
+* The two folders every layer reads: the model cache (:func:`resolve_cache_dir`, trained
+  models and fitted mixtures) and the committed models (:func:`models_dir`).
+
+Nothing here imports torch or another module of the package: every layer may use it.
 """
 
 from __future__ import annotations
@@ -10,6 +15,31 @@ import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+
+CACHE_DIR_ENV = "GAE_CACHE_DIR"
+MODELS_DIR_ENV = "GAE_MODELS_DIR"
+
+
+def resolve_cache_dir(cache_dir=None) -> Path:
+    """The model cache: ``cache_dir``, else ``$GAE_CACHE_DIR``, else ``~/.cache/gae``."""
+    if cache_dir is None or str(cache_dir) == "":
+        cache_dir = os.environ.get(CACHE_DIR_ENV) or Path.home() / ".cache" / "gae"
+    return Path(cache_dir).expanduser()
+
+
+def models_dir() -> Path:
+    """``$GAE_MODELS_DIR``, else the ``models/`` folder beside the package."""
+    folder = os.environ.get(MODELS_DIR_ENV)
+    return Path(folder) if folder else Path(__file__).resolve().parents[1] / "models"
+
+
+def shipped_name(path) -> str | None:
+    """``path``'s name in the models folder's manifest (e.g. ``mnist/judge.pt``) where it lies
+    in that folder, else ``None``."""
+    try:
+        return Path(path).resolve().relative_to(models_dir().resolve()).as_posix()
+    except ValueError:
+        return None
 
 
 @contextmanager

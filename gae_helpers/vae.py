@@ -22,14 +22,17 @@ import torch
 from sklearn.utils import check_random_state
 from torch import nn
 from torch.nn import functional as F
-from . import autoencoder as _ae
-from .autoencoder import (AutoencoderConfig, _batched, _build, _check_images, _check_whole)
-from .device import inference_dtype
+from . import autoencoder as plain
+from . import checkpoint
+from .autoencoder import AutoencoderConfig, build_layers, minibatch_training
+from .config import model_kind
+from .device import check_images, check_whole, inference_dtype, run_batched
 
 __all__ = ["VAEConfig", "VAE", "train_vae", "loss_terms", "encode_mean", "decode",
            "reconstruct", "sample_prior", "train_or_load_vae"]
 
 
+@model_kind
 @dataclass(frozen=True)
 class VAEConfig:
     """What defines a VAE: the autoencoder it is built from, and the KL weight.
@@ -136,9 +139,9 @@ class VAE(nn.Module):
         self.config = config
         base = config.autoencoder
         state = torch.random.get_rng_state()
-        self.encoder = _build(replace(base, latent_dim=2 * base.latent_dim))[0]
+        self.encoder = build_layers(replace(base, latent_dim=2 * base.latent_dim))[0]
         torch.random.set_rng_state(state)
-        self.decoder = _build(base)[1]
+        self.decoder = build_layers(base)[1]
 
     def encode_stats(self, images: torch.Tensor) -> tuple:
         """``(mu, logvar)`` of q(z | x), each of shape ``(n, latent_dim)``."""
@@ -251,7 +254,7 @@ def train_vae(model: VAE, images: torch.Tensor, *, epochs: int, batch_size: int 
         reconstruction, kl = loss_terms(logits, batch, mu, logvar)
         return reconstruction + beta * kl
 
-    return _ae.minibatch_training(
+    return minibatch_training(
         model, images, forward=lambda m, inputs, batch: m(inputs, sample=True, generator=noise),
         loss=vae_loss, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
         seed=seed, device=device, precision=precision, progress=progress,
@@ -277,8 +280,8 @@ def encode_mean(model: VAE, images, batch_size: int = 1024, device="auto") -> np
     >>> encode_mean(model, torch.rand(5, 1, 8, 8)).shape
     (5, 3)
     """
-    images = _check_images(images, model.config, dtype=inference_dtype())
-    codes = _batched(lambda x: model.encode_stats(x)[0], images, batch_size, device, model)
+    images = check_images(images, model.config, dtype=inference_dtype())
+    codes = run_batched(model, lambda x: model.encode_stats(x)[0], images, batch_size, device)
     return codes.astype(np.float64)
 
 
@@ -287,7 +290,7 @@ def decode(model: VAE, codes, batch_size: int = 1024, device="auto") -> torch.Te
 
     Section "The VAE"; the autoencoder's :func:`~gae_helpers.autoencoder.decode`.
     """
-    return _ae.decode(model, codes, batch_size=batch_size, device=device)
+    return plain.decode(model, codes, batch_size=batch_size, device=device)
 
 
 def reconstruct(model: VAE, images, batch_size: int = 1024, device="auto") -> torch.Tensor:
@@ -308,7 +311,7 @@ def sample_prior(n: int, latent_dim: int, random_state=None) -> np.ndarray:
     """
     if isinstance(n, bool) or int(n) != n or n < 0:
         raise ValueError(f"n must be a whole number >= 0, got {n!r}.")
-    _check_whole(latent_dim, "latent_dim")
+    check_whole(latent_dim, "latent_dim")
     return check_random_state(random_state).standard_normal((int(n), int(latent_dim)))
 
 
@@ -342,15 +345,13 @@ def train_or_load_vae(images, config: VAEConfig, *, epochs: int, batch_size: int
     >>> run.from_cache, len(run.history)
     (False, 1)
     """
-    from . import checkpoint
-
     if not isinstance(config, VAEConfig):
         raise TypeError(f"config must be a VAEConfig, got {type(config).__name__}.")
-    _check_whole(epochs, "epochs")
-    _check_whole(batch_size, "batch_size")
+    check_whole(epochs, "epochs")
+    check_whole(batch_size, "batch_size")
     if not learning_rate > 0:
         raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}.")
-    images = _check_images(images, config)
+    images = check_images(images, config)
     settings = {"epochs": int(epochs), "batch_size": int(batch_size),
                 "learning_rate": float(learning_rate), "schedule": schedule}
 

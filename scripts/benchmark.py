@@ -24,6 +24,7 @@ the figures are printed for a person to judge.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import statistics
@@ -137,27 +138,16 @@ def em_section(dataset: str, data_root) -> None:
     """The walkthrough's four mixtures (its default settings) on the shipped autoencoder's
     standardised codes, fitted by the previous code and by ours in this process, alternately,
     as seconds and ratios; the validation accuracy of both class GMMs says the models agree."""
-    from gae_helpers.autoencoder import standardise_codes, train_or_load_autoencoder
-    from gae_helpers.data import validation_split
+    from search_head import shipped_codes, walkthrough_defaults  # scripts/, beside this one
+
     from gae_helpers.mixture import fit_pooled_gmm, subset_index
-    from gae_helpers.parameters import check_parameters
-    from gae_helpers.report import pretrained_file
-    from gae_helpers.shipped import resolve_pretrained_dir
 
     try:
-        data = load_dataset(dataset, data_root, download=False)
+        z, y, z_val, y_val = shipped_codes(dataset, data_root)
     except DatasetNotFoundError:
         say(f"EM, {dataset}", "skipped (dataset not found: set GAE_DATA_DIR)")
         return
-    p = check_parameters({"dataset": dataset})
-    fit, held = validation_split(data, 0.1, seed=0)
-    config = AutoencoderConfig("conv", data.image_shape, p["latent_dim"])
-    trained = train_or_load_autoencoder(
-        fit.x_train, config, epochs=p["epochs"], seed=0,
-        pretrained=pretrained_file(resolve_pretrained_dir("shipped", dataset), "autoencoder"))
-    model = standardise_codes(trained.model, fit.x_train)
-    z, y = encode(model, fit.x_train), np.asarray(fit.y_train)
-    z_val, y_val = encode(model, held.x_test), np.asarray(held.y_test)
+    p = walkthrough_defaults(dataset)
     same = subset_index(len(z), p["pooled_fit_size"], random_state=0)
     k, post_k, reg = p["n_components"], p["post_n_components"], p["reg_covar"]
     n_classes = len(np.unique(y))
@@ -330,6 +320,9 @@ def main(argv=None):
                         help="skip the runs on the shipped models")
     args = parser.parse_args(argv)
     torch.manual_seed(0)
+    from gae_helpers.report import software_stack
+
+    print(f"# stack: {json.dumps(software_stack(), sort_keys=True)}", flush=True)
     say("torch threads", torch.get_num_threads())
 
     root = resolve_data_dir(args.data_dir)

@@ -117,6 +117,9 @@ WALKTHROUGH_GMMS = ("class_gmms", "class_gmms_same_codes", "single_gmm", "post_g
 def keep_gmms(cache: Path, folder: Path, entry: dict, run: Path) -> None:
     """Ship the walkthrough's fitted GMMs in the compact format of
     :func:`gae_helpers.mixture_cache.save_compact`, so that a shipped run fits none."""
+    from sklearn.mixture import GaussianMixture
+
+    from gae_helpers.mixture import ClassGaussianMixture
     from gae_helpers.mixture_cache import read_entry, save_compact
 
     parameters = json.loads((run / "metrics.json").read_text())["parameters"]
@@ -124,7 +127,8 @@ def keep_gmms(cache: Path, folder: Path, entry: dict, run: Path) -> None:
         found = sorted(cache.glob(f"{name}-*.npz"))
         if len(found) != 1:
             raise RuntimeError(f"expected one {name} fit in {cache}, found {len(found)}")
-        state, model = read_entry(found[0])
+        state, model = read_entry(found[0], GaussianMixture() if name == "single_gmm"
+                                  else ClassGaussianMixture())
         target = folder / f"{name}.npz"
         save_compact(model, target, {k: v for k, v in state.items() if k.startswith("fit_on.")})
         record(str(target.relative_to(models_dir())), {

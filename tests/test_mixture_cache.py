@@ -71,7 +71,7 @@ def test_a_compact_file_is_loaded_instead_of_fitting_and_only_for_its_own_fit(tm
     est = ClassGaussianMixture(n_components=2, random_state=0)
     fitted = fit_or_load(est, X, y, cache_dir=tmp_path, name="class_gmms")
     entry = next(tmp_path.glob("class_gmms-*.npz"))
-    state, restored = mixture_cache.read_entry(entry)
+    state, restored = mixture_cache.read_entry(entry, ClassGaussianMixture())
     assert restored.get_params() == est.get_params()
     shipped = tmp_path / "shipped" / "class_gmms.npz"
     shipped.parent.mkdir()
@@ -100,7 +100,7 @@ def test_a_compact_file_of_every_covariance_type_round_trips(tmp_path, covarianc
     fitted = est.fit(X, y) if kind is ClassGaussianMixture else est.fit(X)
     path = tmp_path / "compact.npz"
     mixture_cache.save_compact(fitted, path, mixture_cache.fingerprint(X, y))
-    _, loaded = mixture_cache.read_entry(path)
+    _, loaded = mixture_cache.read_entry(path, kind())
     np.testing.assert_allclose(loaded.score_samples(probe), fitted.score_samples(probe),
                                rtol=0, atol=1e-5)
     gmms = zip(*(m.gmms_ if kind is ClassGaussianMixture else [m] for m in (fitted, loaded)))

@@ -9,6 +9,9 @@ from pathlib import Path
 import papermill
 import pytest
 
+from sklearn.mixture import GaussianMixture
+
+from gae_helpers.mixture import ClassGaussianMixture
 from gae_helpers.mixture_cache import read_entry
 from gae_helpers.shipped import MANIFEST, manifest, models_dir, sha256
 
@@ -34,12 +37,12 @@ def test_the_shipped_gmms_have_the_walkthrough_defaults(dataset):
                     "seed")}
     folder = models_dir() / dataset / "walkthrough"
     for name, components in GMMS.items():
-        _, model = read_entry(folder / f"{name}.npz")
+        _, model = read_entry(folder / f"{name}.npz", ClassGaussianMixture())
         assert (model.n_components, model.reg_covar, model.covariance_type, model.random_state) \
             == (defaults[components], defaults["reg_covar"], defaults["covariance_type"],
                 defaults["seed"]), name
         assert list(model.classes_) == list(range(10))
-    _, single = read_entry(folder / "single_gmm.npz")
+    _, single = read_entry(folder / "single_gmm.npz", GaussianMixture())
     assert single.n_components == defaults["n_components"] * 10
 
 

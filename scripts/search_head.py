@@ -1,0 +1,202 @@
+"""The mixtures' speed and the classifier head, searched on the shipped autoencoders' codes
+(docs/search.md, rounds 5 and 6). Validation split only: the test images are never read.
+
+    python scripts/search_head.py em --datasets mnist fashion-mnist     # round 5: EM settings
+    python scripts/search_head.py head --datasets mnist fashion-mnist   # round 6: the head
+
+Codes: each dataset's shipped walkthrough autoencoder, standardised, on the walkthrough's split
+(54,000 codes fit, 6,000 held out, seed 0), exactly what a shipped run fits its mixtures to.
+Every row prints as a Markdown table row: setting, validation accuracy, seconds. Run it on an
+idle machine: the seconds are wall times of this process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.mixture import GaussianMixture
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.neural_network import MLPClassifier
+from sklearn.svm import SVC
+from threadpoolctl import threadpool_limits
+
+from gae_helpers.autoencoder import (AutoencoderConfig, encode, standardise_codes,
+                                     train_or_load_autoencoder)
+from gae_helpers.data import load_dataset, validation_split
+from gae_helpers.mixture import ClassGaussianMixture, fit_pooled_gmm, subset_index
+from gae_helpers.parameters import check_parameters
+from gae_helpers.report import cpu_model, pretrained_file
+from gae_helpers.shipped import resolve_pretrained_dir
+from gae_helpers.threads import limited
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def walkthrough_defaults(dataset: str) -> dict:
+    """The walkthrough's parameters with their defaults (read from its parameters cell) for
+    ``dataset``, checked and filled in as a run would have them."""
+    import papermill
+
+    cell = papermill.inspect_notebook(str(ROOT / "notebooks" / "walkthrough.ipynb"))
+    values = {name: ast.literal_eval(p["default"]) for name, p in cell.items()}
+    return check_parameters({**values, "dataset": dataset, "output_dir": "unused"})
+
+
+def shipped_codes(dataset: str, data_dir=None):
+    """(codes fit, labels, held-out codes, labels) of the shipped autoencoder of ``dataset``."""
+    p = walkthrough_defaults(dataset)
+    data = load_dataset(dataset, data_dir)
+    fit, held = validation_split(data, 0.1, seed=0)
+    config = AutoencoderConfig("conv", data.image_shape, p["latent_dim"])
+    trained = train_or_load_autoencoder(
+        fit.x_train, config, epochs=p["epochs"], seed=0,
+        pretrained=pretrained_file(resolve_pretrained_dir("shipped", dataset), "autoencoder"))
+    model = standardise_codes(trained.model, fit.x_train)
+    return (encode(model, fit.x_train), np.asarray(fit.y_train), encode(model, held.x_test),
+            np.asarray(held.y_test))
+
+
+def row(dataset, setting, accuracy, seconds, note=""):
+    acc = "-" if accuracy is None else f"{accuracy:.4f}"
+    print(f"| {dataset} | {setting} | {acc} | {seconds:.2f} |{' ' + note if note else ''}",
+          flush=True)
+
+
+def timed(fit):
+    started = time.perf_counter()
+    model = fit()
+    return model, time.perf_counter() - started
+
+
+def warm(class_gmm, n_components=None):
+    """Per-class GaussianMixtures started from ``class_gmm``'s fitted components."""
+    out = []
+    for g in class_gmm.gmms_:
+        k = n_components or g.n_components
+        order = np.argsort(-g.weights_)[:k]
+        weights = g.weights_[order] / g.weights_[order].sum()
+        out.append(dict(weights_init=weights, means_init=g.means_[order],
+                        precisions_init=g.precisions_[order]))
+    return out
+
+
+def em_rounds(dataset: str) -> None:
+    z, y, zv, yv = shipped_codes(dataset)
+    p = walkthrough_defaults(dataset)
+    k, reg = p["n_components"], p["reg_covar"]
+    same = subset_index(len(z), p["pooled_fit_size"], random_state=0)
+
+    def cgm(**kw):
+        return ClassGaussianMixture(k, reg_covar=reg, random_state=0, **kw)
+
+    def previous():  # as before this round: float64, one class after another, all threads
+        seed = np.random.RandomState(0).randint(np.iinfo(np.int32).max)
+        gmms = [GaussianMixture(k, reg_covar=reg, random_state=seed).fit(z[y == c])
+                for c in np.unique(y)]
+        joint = np.column_stack([g.score_samples(zv) for g in gmms])
+        return float(np.mean(np.argmax(joint + np.log(np.bincount(y) / len(y)), axis=1) == yv))
+
+    acc, s = timed(previous)
+    row(dataset, "class GMMs as before: float64, classes in turn, OpenBLAS on all threads", acc, s)
+    with threadpool_limits(limits=1):
+        acc, s = timed(previous)
+    row(dataset, "the same, OpenBLAS limited to 1 thread (threadpoolctl)", acc, s)
+    for label, kw, X in (("ours: 1 BLAS thread per fit, classes in 2 threads (n_jobs=-1)",
+                          dict(n_jobs=-1), z),
+                         ("ours, float32 codes", dict(n_jobs=-1), z.astype(np.float32)),
+                         ("ours, tol=1e-2 (half the EM iterations)", dict(n_jobs=-1, tol=1e-2),
+                          z),
+                         ("ours, init_params='k-means++'", dict(n_jobs=-1,
+                                                               init_params="k-means++"), z)):
+        model, s = timed(lambda: cgm(**kw).fit(X, y))
+        row(dataset, label, model.score(zv.astype(X.dtype), yv), s)
+    full, _ = timed(lambda: cgm(n_jobs=-1).fit(z, y))
+    model, s = timed(lambda: cgm(n_jobs=-1).fit(z[same], y[same]))
+    row(dataset, f"class GMMs on the {len(same):,} same codes, cold start (ours)",
+        model.score(zv, yv), s)
+
+    def warm_same():
+        inits = warm(full)
+        with limited():
+            gmms = [GaussianMixture(k, reg_covar=reg, random_state=0, **init).fit(
+                z[same][y[same] == c]) for c, init in zip(full.classes_, inits)]
+        warm_model = clone(full)
+        warm_model.__dict__.update({key: v for key, v in full.__dict__.items()
+                                    if key.endswith("_")})
+        warm_model.gmms_ = gmms
+        return warm_model
+
+    model, s = timed(warm_same)
+    row(dataset, "the same, warm-started from the class GMMs on all codes (1 thread, in turn)",
+        model.score(zv, yv), s)
+    model, s = timed(lambda: ClassGaussianMixture(p["post_n_components"], reg_covar=reg,
+                                                  random_state=0, n_jobs=-1).fit(z, y))
+    row(dataset, "the post's 6 components, cold start (ours)", model.score(zv, yv), s)
+
+    def warm_post():
+        inits = warm(full, p["post_n_components"])
+        with limited():
+            gmms = [GaussianMixture(p["post_n_components"], reg_covar=reg, random_state=0, **init).fit(z[y == c])
+                    for c, init in zip(full.classes_, inits)]
+        joint = np.column_stack([g.score_samples(zv) for g in gmms])
+        return float(np.mean(full.classes_[np.argmax(joint + np.log(full.class_prior_),
+                                                     axis=1)] == yv))
+
+    acc, s = timed(warm_post)
+    row(dataset, "the post's 6 components, warm-started from the 6 heaviest of our 12", acc, s)
+    n_classes = len(np.unique(y))
+    model, s = timed(lambda: fit_pooled_gmm(z[same], k * n_classes, reg_covar=reg,
+                                            random_state=0))
+    row(dataset, f"the single GMM, {k * n_classes} components on the {len(same):,} codes (ours)",
+        None, s)
+    model, s = timed(lambda: fit_pooled_gmm(z[same], k * n_classes, reg_covar=reg,
+                                            random_state=0, tol=1e-2))
+    row(dataset, "the single GMM, tol=1e-2", None, s)
+
+
+def head_rounds(dataset: str) -> None:
+    z, y, zv, yv = shipped_codes(dataset)
+    for k, reg, cov in ((12, 0.03, "full"), (16, 0.03, "full"), (24, 0.03, "full"),
+                        (24, 0.01, "full"), (24, 0.1, "full"), (36, 0.03, "full"),
+                        (48, 0.03, "diag"), (96, 0.03, "diag")):
+        model, s = timed(lambda: ClassGaussianMixture(k, covariance_type=cov, reg_covar=reg,
+                                                      random_state=0, n_jobs=-1).fit(z, y))
+        row(dataset, f"class GMMs, {k} {cov} components, reg_covar {reg}",
+            model.score(zv, yv), s)
+    with limited():
+        for n, C in ((10_000, 10.0), (20_000, 1.0), (20_000, 10.0), (20_000, 30.0),
+                     (None, 10.0)):
+            index = subset_index(len(z), n, random_state=0)
+
+            def svc():
+                return SVC(C=C).fit(z[index], y[index]).score(zv, yv)
+
+            acc, s = timed(svc)
+            row(dataset, f"RBF SVC, C={C:g}, {len(index):,} codes (baseline)", acc, s)
+        for n_neighbors in (5, 10):
+            acc, s = timed(lambda: KNeighborsClassifier(n_neighbors).fit(z, y).score(zv, yv))
+            row(dataset, f"kNN, k={n_neighbors} (baseline)", acc, s)
+        acc, s = timed(lambda: MLPClassifier((256,), early_stopping=True, random_state=0,
+                                             max_iter=50).fit(z, y).score(zv, yv))
+        row(dataset, "MLP, one hidden layer of 256, early stopping (baseline)", acc, s)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("round", choices=["em", "head"])
+    parser.add_argument("--datasets", nargs="+", default=["mnist", "fashion-mnist"])
+    args = parser.parse_args(argv)
+    print(f"CPU: {cpu_model()}\n\n| dataset | setting | validation accuracy | seconds |\n"
+          f"| --- | --- | --- | --- |")
+    for dataset in args.datasets:
+        (em_rounds if args.round == "em" else head_rounds)(dataset)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
