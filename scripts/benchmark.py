@@ -125,20 +125,12 @@ def training_throughput(dataset, images, config, n_images, batch_size, repeats):
     return {name: statistics.median(v) for name, v in results.items()}, bf16
 
 
-def previous_class_gmms(X, y, n_components, reg_covar, seed):
-    """The class GMMs as ClassGaussianMixture fitted them before this round: float64, one
-    class after another, OpenBLAS on every thread it starts with."""
-    rng = np.random.RandomState(seed)
-    seed = rng.randint(np.iinfo(np.int32).max)
-    return [GaussianMixture(n_components, reg_covar=reg_covar, random_state=seed).fit(X[y == k])
-            for k in np.unique(y)]
-
-
 def em_section(dataset: str, data_root) -> None:
     """The walkthrough's four mixtures (its default settings) on the shipped autoencoder's
     standardised codes, fitted by the previous code and by ours in this process, alternately,
     as seconds and ratios; the validation accuracy of both class GMMs says the models agree."""
-    from search_head import shipped_codes, walkthrough_defaults  # scripts/, beside this one
+    from search_head import (previous_accuracy, previous_class_gmms,  # scripts/, beside this
+                             shipped_codes, walkthrough_defaults)
 
     from gae_helpers.mixture import fit_pooled_gmm, subset_index
 
@@ -181,9 +173,7 @@ def em_section(dataset: str, data_root) -> None:
         say(f"EM, {dataset}, {name}: now (s)", f"{seconds_now:.2f}")
         say(f"EM, {dataset}, {name}: now / previous", f"{seconds_now / seconds_before:.2f}")
         if name == "class_gmms":
-            old_acc = float(np.mean(np.argmax(np.column_stack(
-                [g.score_samples(z_val) for g in old]) + np.log(np.bincount(y) / len(y)),
-                axis=1) == y_val))
+            old_acc = previous_accuracy(old, y, z_val, y_val)
             say(f"EM, {dataset}, class_gmms: validation accuracy, previous / now",
                 f"{old_acc:.4f} / {new.score(z_val, y_val):.4f}")
     say(f"EM, {dataset}, all four mixtures: previous code (s)", f"{total_before:.2f}")
@@ -351,7 +341,7 @@ def main(argv=None):
     model = build_autoencoder(config, seed=0)
     train_autoencoder(model, images, epochs=1, progress=False)
     started = time.perf_counter()
-    codes = encode(model, images)
+    encode(model, images)
     say("encode throughput (images/s)", f"{len(images) / (time.perf_counter() - started):.0f}")
     for dataset in (args.datasets if not args.skip_em else []):
         em_section(dataset, root)
