@@ -226,16 +226,22 @@ def without_timings(metrics: dict) -> dict:
 
 
 def show_table(table, index_name: str | None = None, digits: int = 4) -> None:
-    """Print a table rounded to ``digits`` decimals: a DataFrame, or a dict of row dicts.
+    """Print a table rounded to ``digits`` decimals: a DataFrame, or a dict of row dicts (whose
+    list values, such as per-draw distances, are left out).
 
     Examples
     --------
-    >>> show_table({"a": {"x": 0.12345, "y": None}}, index_name="row", digits=2)
+    >>> show_table({"a": {"x": 0.12345, "y": None, "draws": [0.1, 0.2]}}, index_name="row",
+    ...            digits=2)
             x    y
     row
     a    0.12  n/a
     """
     if not isinstance(table, pd.DataFrame):
+        # Printed tables hold numbers and words; per-draw lists stay in metrics.json.
+        table = {name: {k: v for k, v in row.items()
+                        if not isinstance(v, (list, tuple, np.ndarray))}
+                 for name, row in table.items()}
         # Rows in the order given: pandas 2.1 sorts those of a dict of one-field rows.
         table = pd.DataFrame.from_dict(table, orient="index").reindex(list(table))
     if index_name is not None:
