@@ -65,8 +65,8 @@ cache_dir: "Optional[str]" = None  # model cache; None: $GAE_CACHE_DIR, else ~/.
 pretrained_dir: "Optional[str]" = None  # None: train (cached); "shipped": the committed pair, no training; or a folder
 
 # %%
-from gae_helpers.parameters import check_parameters
-from gae_helpers.report import collect_parameters
+from gae_helpers.run.parameters import check_parameters
+from gae_helpers.run.report import collect_parameters
 
 globals().update(check_parameters(collect_parameters(globals()), notebook="gae_vs_vae"))
 
@@ -74,15 +74,16 @@ globals().update(check_parameters(collect_parameters(globals()), notebook="gae_v
 # %matplotlib inline
 from IPython.display import display
 
-from gae_helpers import (comparison, diagnostics, geometry, judge, plots, plots_latent,
-                         sample_quality, sampling, shipped, vae)
-from gae_helpers.autoencoder import (AutoencoderConfig, encode, reconstruct,
+from gae_helpers.measure import comparison, diagnostics, geometry, sample_quality, sampling
+from gae_helpers.models import judge, shipped, vae
+from gae_helpers.plots import figures as plots, latent as plots_latent
+from gae_helpers.models.autoencoder import (AutoencoderConfig, encode, reconstruct,
                                      train_or_load_autoencoder)
-from gae_helpers.data import load_dataset
-from gae_helpers.device import set_inference_precision
-from gae_helpers.mixture import ClassGaussianMixture, fit_pooled_gmm
-from gae_helpers.mixture_cache import fit_or_load
-from gae_helpers.report import Run, pretrained_file, show_table
+from gae_helpers.data.datasets import load_dataset
+from gae_helpers.models.device import set_inference_precision
+from gae_helpers.mixtures.classifier import ClassGaussianMixture, fit_pooled_gmm
+from gae_helpers.mixtures.cache import fit_or_load
+from gae_helpers.run.report import Run, pretrained_file, show_table
 from sklearn.preprocessing import StandardScaler
 
 set_inference_precision(inference_precision)

@@ -85,8 +85,8 @@ cache_dir: "Optional[str]" = None  # model cache; None: $GAE_CACHE_DIR, else ~/.
 pretrained_dir: "Optional[str]" = None  # None: train (cached); "shipped": the committed default autoencoder and GMMs, no training; or a folder
 
 # %%
-from gae_helpers.parameters import check_parameters
-from gae_helpers.report import collect_parameters
+from gae_helpers.run.parameters import check_parameters
+from gae_helpers.run.report import collect_parameters
 
 globals().update(check_parameters(collect_parameters(globals())))  # checked, defaults filled in
 
@@ -96,16 +96,19 @@ import copy
 
 from IPython.display import display
 
-from gae_helpers import (calibration, diagnostics, explore, geometry, judge, plots,
-                         plots_latent, plots_measurements, rejection, sample_quality, sampling,
-                         shipped, similarity, walkthrough)
-from gae_helpers.autoencoder import (AutoencoderConfig, decode, encode, reconstruct,
+from gae_helpers.mixtures import calibration
+from gae_helpers.measure import diagnostics, geometry, rejection, sample_quality, sampling, similarity
+from gae_helpers import explore
+from gae_helpers.models import judge, shipped
+from gae_helpers.plots import figures as plots, latent as plots_latent, measurements as plots_measurements
+from gae_helpers.run import stories as walkthrough
+from gae_helpers.models.autoencoder import (AutoencoderConfig, decode, encode, reconstruct,
                                      standardise_codes, train_or_load_autoencoder)
-from gae_helpers.data import load_dataset, load_other_images, validation_split
-from gae_helpers.device import set_inference_precision
-from gae_helpers.mixture import ClassGaussianMixture, fit_pooled_gmm, subset_index
-from gae_helpers.mixture_cache import fit_or_load
-from gae_helpers.report import Run, pretrained_file, show_table
+from gae_helpers.data.datasets import load_dataset, load_other_images, validation_split
+from gae_helpers.models.device import set_inference_precision
+from gae_helpers.mixtures.classifier import ClassGaussianMixture, fit_pooled_gmm, subset_index
+from gae_helpers.mixtures.cache import fit_or_load
+from gae_helpers.run.report import Run, pretrained_file, show_table
 
 set_inference_precision(inference_precision)
 story = walkthrough.story(dataset)

@@ -2,7 +2,7 @@
 
 * Training throughput of a baseline written the plain way (torch.utils.data.DataLoader over
   the torchvision dataset with a ToTensor transform, float32) and of each speed-up of
-  gae_helpers.autoencoder.train_autoencoder added one at a time: in-memory batches, then
+  gae_helpers.models.autoencoder.train_autoencoder added one at a time: in-memory batches, then
   channels_last or bfloat16 autocast on top of them, then all three (our loop). Same model,
   same batch size, measured alternately in this process; each as a ratio to the baseline.
 * Encode throughput.
@@ -40,10 +40,10 @@ import torchvision
 from torch import nn
 from torchvision import transforms
 
-from gae_helpers.autoencoder import AutoencoderConfig, build_autoencoder, encode, train_autoencoder
-from gae_helpers.data import DatasetNotFoundError, load_dataset, resolve_data_dir
-from gae_helpers.device import native_bfloat16
-from gae_helpers.mixture import ClassGaussianMixture
+from gae_helpers.models.autoencoder import AutoencoderConfig, build_autoencoder, encode, train_autoencoder
+from gae_helpers.data.datasets import DatasetNotFoundError, load_dataset, resolve_data_dir
+from gae_helpers.models.device import native_bfloat16
+from gae_helpers.mixtures.classifier import ClassGaussianMixture
 from sklearn.mixture import GaussianMixture
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,7 +132,7 @@ def em_section(dataset: str, data_root) -> None:
     from search_head import (previous_accuracy, previous_class_gmms,  # scripts/, beside this
                              shipped_codes, walkthrough_defaults)
 
-    from gae_helpers.mixture import fit_pooled_gmm, subset_index
+    from gae_helpers.mixtures.classifier import fit_pooled_gmm, subset_index
 
     try:
         z, y, z_val, y_val = shipped_codes(dataset, data_root)
@@ -250,7 +250,7 @@ WALKTHROUGHS = {"mnist": (("walkthrough.ipynb", ["-p", "dataset", "mnist"]),
 
 def compare_walkthroughs(datasets, paths, baseline_commit, shipped: bool):
     """Each walkthrough's sections now and at the baseline, per path, as seconds and ratios."""
-    from gae_helpers.report import cpu_kind, cpu_model
+    from gae_helpers.run.report import cpu_kind, cpu_model
 
     say("CPU", f"{cpu_model()} ({cpu_kind()})")
     with tempfile.TemporaryDirectory() as tmp:
@@ -310,7 +310,7 @@ def main(argv=None):
                         help="skip the runs on the shipped models")
     args = parser.parse_args(argv)
     torch.manual_seed(0)
-    from gae_helpers.report import software_stack
+    from gae_helpers.run.report import software_stack
 
     print(f"# stack: {json.dumps(software_stack(), sort_keys=True)}", flush=True)
     say("torch threads", torch.get_num_threads())

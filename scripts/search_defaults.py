@@ -26,12 +26,12 @@ import torch
 from sklearn.decomposition import PCA
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from gae_helpers.autoencoder import AutoencoderConfig, build_autoencoder, encode, train_autoencoder
-from gae_helpers.checkpoint import cache_path, load_model, save_model
-from gae_helpers.data import load_dataset, validation_split
-from gae_helpers.device import resolve_precision
-from gae_helpers.mixture import ClassGaussianMixture
-from gae_helpers.storage import atomic_path
+from gae_helpers.models.autoencoder import AutoencoderConfig, build_autoencoder, encode, train_autoencoder
+from gae_helpers.models.checkpoint import cache_path, load_model, save_model
+from gae_helpers.data.datasets import load_dataset, validation_split
+from gae_helpers.models.device import resolve_precision
+from gae_helpers.mixtures.classifier import ClassGaussianMixture
+from gae_helpers.data.storage import atomic_path
 
 FIELDS = ["dataset", "architecture", "widths", "latent_dim", "epochs", "batch_size",
           "learning_rate", "schedule", "n_components", "covariance_type", "reg_covar",

@@ -25,14 +25,14 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.svm import SVC
 from threadpoolctl import threadpool_limits
 
-from gae_helpers.autoencoder import (AutoencoderConfig, encode, standardise_codes,
+from gae_helpers.models.autoencoder import (AutoencoderConfig, encode, standardise_codes,
                                      train_or_load_autoencoder)
-from gae_helpers.data import load_dataset, validation_split
-from gae_helpers.mixture import ClassGaussianMixture, fit_pooled_gmm, subset_index
-from gae_helpers.parameters import check_parameters
-from gae_helpers.report import cpu_model, pretrained_file
-from gae_helpers.shipped import resolve_pretrained_dir
-from gae_helpers.threads import limited
+from gae_helpers.data.datasets import load_dataset, validation_split
+from gae_helpers.mixtures.classifier import ClassGaussianMixture, fit_pooled_gmm, subset_index
+from gae_helpers.run.parameters import check_parameters
+from gae_helpers.run.report import cpu_model, pretrained_file
+from gae_helpers.models.shipped import resolve_pretrained_dir
+from gae_helpers.mixtures.threads import limited
 
 ROOT = Path(__file__).resolve().parents[1]
 

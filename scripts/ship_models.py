@@ -30,12 +30,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gae_helpers import judge  # noqa: E402
-from gae_helpers.checkpoint import load_model  # noqa: E402
-from gae_helpers.data import load_dataset  # noqa: E402
-from gae_helpers.report import software_stack  # noqa: E402
-from gae_helpers.shipped import MANIFEST, manifest, models_dir, sha256  # noqa: E402
-from gae_helpers.storage import atomic_path, write_json  # noqa: E402
+from gae_helpers.models import judge  # noqa: E402
+from gae_helpers.models.checkpoint import load_model  # noqa: E402
+from gae_helpers.data.datasets import load_dataset  # noqa: E402
+from gae_helpers.run.report import software_stack  # noqa: E402
+from gae_helpers.models.shipped import MANIFEST, manifest, models_dir, sha256  # noqa: E402
+from gae_helpers.data.storage import atomic_path, write_json  # noqa: E402
 
 TRAINING_PARAMETERS = ("dataset", "n_train", "validation_fraction", "architecture", "latent_dim",
                        "epochs", "batch_size", "learning_rate", "lr_schedule", "deform", "beta",
@@ -64,7 +64,7 @@ def ship_judge(dataset: str, seed: int = 0) -> None:
     accuracy = judge.accuracy(trained.model, data.x_test, data.y_test)
     target = models_dir() / dataset / "judge.pt"
     target.parent.mkdir(parents=True, exist_ok=True)
-    from gae_helpers.checkpoint import save_model
+    from gae_helpers.models.checkpoint import save_model
 
     save_model(trained.model, target, trained.history)
     record(f"{dataset}/judge.pt", {
@@ -116,11 +116,11 @@ WALKTHROUGH_GMMS = ("class_gmms", "class_gmms_same_codes", "single_gmm", "post_g
 
 def keep_gmms(cache: Path, folder: Path, entry: dict, run: Path) -> None:
     """Ship the walkthrough's fitted GMMs in the compact format of
-    :func:`gae_helpers.mixture_cache.save_compact`, so that a shipped run fits none."""
+    :func:`gae_helpers.mixtures.cache.save_compact`, so that a shipped run fits none."""
     from sklearn.mixture import GaussianMixture
 
-    from gae_helpers.mixture import ClassGaussianMixture
-    from gae_helpers.mixture_cache import read_entry, save_compact
+    from gae_helpers.mixtures.classifier import ClassGaussianMixture
+    from gae_helpers.mixtures.cache import read_entry, save_compact
 
     parameters = json.loads((run / "metrics.json").read_text())["parameters"]
     for name in WALKTHROUGH_GMMS:

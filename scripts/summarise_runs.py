@@ -66,7 +66,7 @@ def collect(runs: Path, results: Path = RESULTS) -> list:
         written.append(name)
     executed = runs / "gae-vs-vae-fashion-mnist" / "03_gae_vs_vae.ipynb"
     if executed.is_file():  # the Fashion-MNIST comparison, for readers (MNIST's is notebooks/03)
-        from gae_helpers.report import clean_executed_notebook
+        from gae_helpers.run.report import clean_executed_notebook
 
         target = results / "gae-vs-vae-fashion-mnist" / "03_gae_vs_vae.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -74,7 +74,7 @@ def collect(runs: Path, results: Path = RESULTS) -> list:
         clean_executed_notebook(target, unpair=True)
         written.append(str(target.relative_to(results)))
     if (runs / "bench.txt").is_file():
-        from gae_helpers.report import software_stack
+        from gae_helpers.run.report import software_stack
 
         results.mkdir(exist_ok=True)
         text = (runs / "bench.txt").read_text()
@@ -140,8 +140,8 @@ def fd(row: dict) -> str:
 
 
 def paired(samples: dict, a: str, b: str) -> tuple:
-    """The paired rule of gae_helpers.sample_quality (imported: one rule, one place)."""
-    from gae_helpers.sample_quality import paired_difference
+    """The paired rule of gae_helpers.measure.sample_quality (imported: one rule, one place)."""
+    from gae_helpers.measure.sample_quality import paired_difference
 
     d = paired_difference(samples, a, b)
     return d["gap"], d["se"], d["resolved"]
@@ -286,7 +286,7 @@ def block_preset(r: dict) -> str:
 
 
 def block_comparison(r: dict) -> str:
-    from gae_helpers.comparison import verdict
+    from gae_helpers.measure.comparison import verdict
 
     names = {ds: f"gae-vs-vae-{ds}" for ds in DATASETS if f"gae-vs-vae-{ds}" in r}
     if not names:

@@ -50,6 +50,6 @@ def _isolated_cache(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def digits():
-    from gae_helpers.data import load_dataset
+    from gae_helpers.data.datasets import load_dataset
 
     return load_dataset("digits", n_train=400, n_test=100, seed=0)

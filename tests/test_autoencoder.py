@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from gae_helpers.autoencoder import (AutoencoderConfig, build_autoencoder, decode, encode,
+from gae_helpers.models.autoencoder import (AutoencoderConfig, build_autoencoder, decode, encode,
                                      reconstruct, train_autoencoder)
 
 
@@ -111,7 +111,7 @@ def test_bad_deformation_settings_are_clear_errors(digits, kwargs, message):
 def _deformation_spread(model, images):
     """Mean squared distance between the codes of warped and clean images, over the codes'
     variance: 0 when the codes ignore the warps."""
-    from gae_helpers.augment import random_affine
+    from gae_helpers.models.augment import random_affine
 
     clean = encode(model, images)
     warped = encode(model, random_affine(images, 1.0, torch.Generator().manual_seed(1)))
@@ -131,8 +131,8 @@ def test_consistency_pulls_the_codes_of_deformations_together(digits):
 
 @pytest.mark.parametrize("architecture", ["dense", "conv"])
 def test_standardised_codes_are_a_model_of_their_own(digits, tmp_path, architecture):
-    from gae_helpers.autoencoder import standardise_codes
-    from gae_helpers.checkpoint import load_model, save_model
+    from gae_helpers.models.autoencoder import standardise_codes
+    from gae_helpers.models.checkpoint import load_model, save_model
 
     model = AutoencoderConfig(architecture, (1, 8, 8), latent_dim=3).build(seed=0)
     scaled = standardise_codes(model, digits.x_train)
@@ -149,7 +149,7 @@ def test_standardised_codes_are_a_model_of_their_own(digits, tmp_path, architect
     assert torch.equal(decode(loaded, codes), images)
     again = standardise_codes(loaded, digits.x_train)  # standardising twice changes nothing
     np.testing.assert_allclose(encode(again, digits.x_test), codes, atol=1e-5)
-    from gae_helpers.vae import VAEConfig
+    from gae_helpers.models.vae import VAEConfig
 
     with pytest.raises(ValueError, match="standardised=False"):
         VAEConfig(scaled.config)

@@ -7,9 +7,9 @@ from matplotlib.figure import Figure
 from scipy.special import log_softmax
 from torchmetrics.functional.classification import multiclass_calibration_error
 
-from gae_helpers.calibration import (apply_temperature, expected_calibration_error,
+from gae_helpers.mixtures.calibration import (apply_temperature, expected_calibration_error,
                                      fit_temperature, reliability_curve)
-from gae_helpers.plots_measurements import plot_reliability_diagram
+from gae_helpers.plots.measurements import plot_reliability_diagram
 
 
 def calibrated(n, n_classes=5, scale=2.0, seed=0):

@@ -4,12 +4,12 @@ import warnings
 import pytest
 import torch
 
-import gae_helpers.autoencoder as autoencoder
-from gae_helpers import checkpoint
-from gae_helpers.autoencoder import (AutoencoderConfig, build_autoencoder, encode,
+import gae_helpers.models.autoencoder as autoencoder
+from gae_helpers.models import checkpoint
+from gae_helpers.models.autoencoder import (AutoencoderConfig, build_autoencoder, encode,
                                      train_or_load_autoencoder)
-from gae_helpers.checkpoint import CheckpointMismatchError, load_model, save_model
-from gae_helpers.device import resolve_precision
+from gae_helpers.models.checkpoint import CheckpointMismatchError, load_model, save_model
+from gae_helpers.models.device import resolve_precision
 
 CONV = AutoencoderConfig("conv", (1, 8, 8), latent_dim=4)
 
@@ -152,8 +152,8 @@ def _edited(monkeypatch, module_file):
                                               ("progress.py", [False, False, False])])
 def test_an_edit_of_the_training_code_changes_the_cache_key(digits, monkeypatch, edited,
                                                              retrains):
-    from gae_helpers.judge import JudgeConfig
-    from gae_helpers.vae import VAEConfig
+    from gae_helpers.models.judge import JudgeConfig
+    from gae_helpers.models.vae import VAEConfig
 
     configs = [CONV, VAEConfig(CONV), JudgeConfig((1, 8, 8), n_classes=10)]
     common = dict(data=(digits.x_train,), settings={"epochs": 1}, precision="float32",
@@ -166,8 +166,8 @@ def test_an_edit_of_the_training_code_changes_the_cache_key(digits, monkeypatch,
 
 
 def test_trained_says_where_the_model_came_from(tmp_path, digits, monkeypatch):
-    from gae_helpers import shipped
-    from gae_helpers.judge import JudgeConfig
+    from gae_helpers.models import shipped
+    from gae_helpers.models.judge import JudgeConfig
 
     models = tmp_path / "models"
     monkeypatch.setenv(shipped.MODELS_DIR_ENV, str(models))

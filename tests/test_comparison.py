@@ -2,8 +2,8 @@ import itertools
 
 import pytest
 
-from gae_helpers.comparison import SAMPLERS, budget_table, gap_shares, verdict
-from gae_helpers.sample_quality import paired_difference
+from gae_helpers.measure.comparison import SAMPLERS, budget_table, gap_shares, verdict
+from gae_helpers.measure.sample_quality import paired_difference
 
 MODELS = {"ae": {"accuracy_test": 0.9812, "reconstruction_mse_test": 0.0041},
           "vae": {"accuracy_test": 0.9534, "reconstruction_mse_test": 0.0123}}

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from conftest import requires_data
-from gae_helpers.data import (DatasetNotFoundError, load_dataset, load_other_images,
+from gae_helpers.data.datasets import (DatasetNotFoundError, load_dataset, load_other_images,
                               resolve_data_dir, validation_split)
 
 
@@ -109,7 +109,7 @@ def test_another_dataset_asked_for_but_missing_is_a_clear_error(tmp_path, offlin
 
 
 def test_another_dataset_chosen_by_auto_but_missing_warns(tmp_path, offline):
-    from gae_helpers.parameters import check_parameters
+    from gae_helpers.run.parameters import check_parameters
 
     chosen = check_parameters({"dataset": "fashion-mnist", "other_dataset": "auto"})
     assert chosen["other_dataset"] == "mnist" and f"{chosen['other_dataset']}" == "mnist"

@@ -1,10 +1,10 @@
 import numpy as np
 import pandas as pd
 
-from gae_helpers.diagnostics import (accuracy_summary, limitations, most_confident_errors,
+from gae_helpers.measure.diagnostics import (accuracy_summary, limitations, most_confident_errors,
                                      per_class_accuracy, probability_table, reconstruction_error,
                                      top_confusions)
-from gae_helpers.mixture import ClassGaussianMixture
+from gae_helpers.mixtures.classifier import ClassGaussianMixture
 
 
 def test_errors_and_accuracies():

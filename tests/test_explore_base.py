@@ -11,9 +11,9 @@ import pytest
 import torch
 
 from gae_helpers import explore
-from gae_helpers.autoencoder import (AutoencoderConfig, build_autoencoder, decode, encode,
+from gae_helpers.models.autoencoder import (AutoencoderConfig, build_autoencoder, decode, encode,
                                      train_autoencoder)
-from gae_helpers.mixture import ClassGaussianMixture
+from gae_helpers.mixtures.classifier import ClassGaussianMixture
 
 PNG = b"\x89PNG\r\n\x1a\n"
 ALL = [explore.SamplerExplorer, explore.MorphExplorer, explore.StylesExplorer,
@@ -109,7 +109,8 @@ def test_bad_inputs_are_refused(fitted):
 
 
 def test_package_keeps_its_public_names():
-    from gae_helpers import mixture, sampling
+    from gae_helpers.mixtures import classifier as mixture
+    from gae_helpers.measure import sampling
 
     for name in explore.__all__:
         assert hasattr(explore, name), name

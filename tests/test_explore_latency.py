@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from gae_helpers import explore
-from gae_helpers.autoencoder import AutoencoderConfig, build_autoencoder, decode, encode
-from gae_helpers.mixture import ClassGaussianMixture
+from gae_helpers.models.autoencoder import AutoencoderConfig, build_autoencoder, decode, encode
+from gae_helpers.mixtures.classifier import ClassGaussianMixture
 from test_explore_base import ALL, fitted, new_explorer  # noqa: F401 (fitted: a fixture)
 
 

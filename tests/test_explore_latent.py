@@ -1,11 +1,11 @@
-"""The latent maths the explorers use, now in gae_helpers.mixture (component covariances,
-principal axis) and gae_helpers.sampling (sampling at a spread)."""
+"""The latent maths the explorers use, now in gae_helpers.mixtures.classifier (component covariances,
+principal axis) and gae_helpers.measure.sampling (sampling at a spread)."""
 
 import numpy as np
 import pytest
 
-from gae_helpers.mixture import component_covariances, principal_axis
-from gae_helpers.sampling import sample_with_spread
+from gae_helpers.mixtures.classifier import component_covariances, principal_axis
+from gae_helpers.measure.sampling import sample_with_spread
 
 
 @pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from gae_helpers.frechet import frechet_distance, judge_frechet_distance, per_class_frechet
-from gae_helpers.judge import JudgeConfig
+from gae_helpers.measure.frechet import frechet_distance, judge_frechet_distance, per_class_frechet
+from gae_helpers.models.judge import JudgeConfig
 
 JUDGE = JudgeConfig(image_shape=(1, 8, 8), widths=(8, 16), hidden=16)
 

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from gae_helpers.autoencoder import AutoencoderConfig, decode
-from gae_helpers.geometry import (Morphs, interpolate, morph_strips, uniform_box_evidence,
+from gae_helpers.models.autoencoder import AutoencoderConfig, decode
+from gae_helpers.measure.geometry import (Morphs, interpolate, morph_strips, uniform_box_evidence,
                                   uniform_box_samples)
-from gae_helpers.mixture import ClassGaussianMixture
+from gae_helpers.mixtures.classifier import ClassGaussianMixture
 
 
 def test_interpolate_includes_both_ends():

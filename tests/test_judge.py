@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-import gae_helpers.judge as judge
-from gae_helpers.checkpoint import config_class, load_model, save_model
-from gae_helpers.judge import Judge, JudgeConfig
+import gae_helpers.models.judge as judge
+from gae_helpers.models.checkpoint import config_class, load_model, save_model
+from gae_helpers.models.judge import Judge, JudgeConfig
 
 SMALL = JudgeConfig(image_shape=(1, 8, 8), widths=(16, 32), hidden=64)
 

@@ -4,7 +4,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.mixture import GaussianMixture
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from gae_helpers.mixture import ClassGaussianMixture, fit_pooled_gmm, sample_gmm
+from gae_helpers.mixtures.classifier import ClassGaussianMixture, fit_pooled_gmm, sample_gmm
 
 
 @parametrize_with_checks([

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from sklearn.mixture import GaussianMixture
 
-from gae_helpers import mixture_cache
-from gae_helpers.mixture import ClassGaussianMixture
-from gae_helpers.mixture_cache import fit_or_load
+from gae_helpers.mixtures import cache as mixture_cache
+from gae_helpers.mixtures.classifier import ClassGaussianMixture
+from gae_helpers.mixtures.cache import fit_or_load
 
 
 def data(seed=0):

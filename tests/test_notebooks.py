@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT
 from references import CONFIGS, code_sources, execute, missing_data
 
-from gae_helpers.report import load_metrics, without_timings
+from gae_helpers.run.report import load_metrics, without_timings
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 # Sources are edited (jupytext pairs); runs are what papermill made of a source, for readers.

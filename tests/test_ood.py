@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from gae_helpers.mixture import ClassGaussianMixture
-from gae_helpers.ood import (OODScorer, auroc, likelihood_score, ood_auroc_table,
+from gae_helpers.mixtures.classifier import ClassGaussianMixture
+from gae_helpers.measure.ood import (OODScorer, auroc, likelihood_score, ood_auroc_table,
                              reconstruction_score, transformed_images)
 
 

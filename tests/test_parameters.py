@@ -10,8 +10,8 @@ import pytest
 from conftest import ROOT
 from papermill.cli import _resolve_type  # how `papermill -p name value` reads a value
 
-from gae_helpers.parameters import CHECKS, check_parameters, parse_pairs
-from gae_helpers.walkthrough import STORIES, story
+from gae_helpers.run.parameters import CHECKS, check_parameters, parse_pairs
+from gae_helpers.run.stories import STORIES, story
 
 SOURCES = {"walkthrough": ROOT / "notebooks" / "walkthrough.ipynb",
            "gae_vs_vae": ROOT / "notebooks" / "03_gae_vs_vae.ipynb"}

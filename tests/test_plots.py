@@ -4,7 +4,7 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
-from gae_helpers import plots
+from gae_helpers.plots import figures as plots
 
 
 @pytest.fixture(autouse=True)

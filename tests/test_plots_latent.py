@@ -3,8 +3,8 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
-from gae_helpers import plots_latent
-from gae_helpers.mixture import ClassGaussianMixture
+from gae_helpers.plots import latent as plots_latent
+from gae_helpers.mixtures.classifier import ClassGaussianMixture
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

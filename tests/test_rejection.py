@@ -2,11 +2,11 @@ import numpy as np
 import pytest
 import torch
 
-from gae_helpers import ood
-from gae_helpers.autoencoder import (AutoencoderConfig, decode, encode, reconstruct,
+from gae_helpers.measure import ood
+from gae_helpers.models.autoencoder import (AutoencoderConfig, decode, encode, reconstruct,
                                      train_autoencoder)
-from gae_helpers.mixture import ClassGaussianMixture
-from gae_helpers.rejection import (SCORES, ImageScorer, Rejection, evaluate_rejection,
+from gae_helpers.mixtures.classifier import ClassGaussianMixture
+from gae_helpers.measure.rejection import (SCORES, ImageScorer, Rejection, evaluate_rejection,
                                    outsider_images)
 
 

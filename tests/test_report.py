@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from gae_helpers.report import (Run, collect_parameters, load_metrics, pretrained_file,
+from gae_helpers.run.report import (Run, collect_parameters, load_metrics, pretrained_file,
                                 show_table, software_stack, without_timings)
 
 

@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 import torch
 
-from gae_helpers.judge import JudgeConfig
-from gae_helpers.sample_quality import (REAL, RECONSTRUCTIONS, compare, score_samplers,
+from gae_helpers.models.judge import JudgeConfig
+from gae_helpers.measure.sample_quality import (REAL, RECONSTRUCTIONS, compare, score_samplers,
                                         split_real, summary_rows)
-from gae_helpers.sampling import Generated
+from gae_helpers.measure.sampling import Generated
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,9 @@ import pytest
 import torch
 from sklearn.mixture import GaussianMixture
 
-from gae_helpers.autoencoder import AutoencoderConfig, decode
-from gae_helpers.mixture import ClassGaussianMixture
-from gae_helpers.sampling import (Draw, Generated, decoded_class_samples, decoded_styles,
+from gae_helpers.models.autoencoder import AutoencoderConfig, decode
+from gae_helpers.mixtures.classifier import ClassGaussianMixture
+from gae_helpers.measure.sampling import (Draw, Generated, decoded_class_samples, decoded_styles,
                                   decoding, from_class_gmms, from_gmm, from_prior,
                                   from_uniform_box, generate, sample_with_spread)
 

@@ -11,9 +11,9 @@ import pytest
 
 from sklearn.mixture import GaussianMixture
 
-from gae_helpers.mixture import ClassGaussianMixture
-from gae_helpers.mixture_cache import read_entry
-from gae_helpers.shipped import MANIFEST, manifest, models_dir, sha256
+from gae_helpers.mixtures.classifier import ClassGaussianMixture
+from gae_helpers.mixtures.cache import read_entry
+from gae_helpers.models.shipped import MANIFEST, manifest, models_dir, sha256
 
 ROOT = Path(__file__).resolve().parents[1]
 GMMS = {"class_gmms": "n_components", "class_gmms_same_codes": "n_components",

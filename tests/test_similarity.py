@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from sklearn.mixture import GaussianMixture
 
-from gae_helpers.mixture import ClassGaussianMixture
-from gae_helpers.similarity import (class_entropies, class_similarity, gmm_entropy,
+from gae_helpers.mixtures.classifier import ClassGaussianMixture
+from gae_helpers.measure.similarity import (class_entropies, class_similarity, gmm_entropy,
                                     kl_divergence_matrix, ranked_pairs, tied_with)
 
 

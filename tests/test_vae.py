@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import torch
 
-from gae_helpers import checkpoint, vae
-from gae_helpers.autoencoder import AutoencoderConfig, build_autoencoder, train_autoencoder
-from gae_helpers.vae import (VAE, VAEConfig, decode, encode_mean, loss_terms, reconstruct,
+from gae_helpers.models import checkpoint, vae
+from gae_helpers.models.autoencoder import AutoencoderConfig, build_autoencoder, train_autoencoder
+from gae_helpers.models.vae import (VAE, VAEConfig, decode, encode_mean, loss_terms, reconstruct,
                              sample_prior, train_or_load_vae, train_vae)
 
 HAS_GENERIC_CACHE = hasattr(checkpoint, "train_or_load") and \
@@ -204,7 +204,7 @@ def test_doctests():
 
 
 @pytest.mark.skipif(not HAS_GENERIC_CACHE,
-                    reason="gae_helpers.checkpoint.train_or_load(config, train, ...) not there yet")
+                    reason="gae_helpers.models.checkpoint.train_or_load(config, train, ...) not there yet")
 def test_train_or_load_vae_caches(digits, tmp_path):
     config = config_for("dense", beta=2.0)
     kwargs = dict(epochs=2, batch_size=64, progress=False, cache_dir=tmp_path)

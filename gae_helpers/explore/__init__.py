@@ -1,7 +1,7 @@
 """Interactive explorers of a fitted model, built with ipywidgets (section "Explore").
 
 Each explorer works on what a run already fitted: a ``decode`` function (latent codes to
-images in [0, 1]), a :class:`~gae_helpers.mixture.ClassGaussianMixture` and the class names;
+images in [0, 1]), a :class:`~gae_helpers.mixtures.classifier.ClassGaussianMixture` and the class names;
 optionally a ``judge_proba`` classifier independent of the mixtures, and ``encode`` for the
 drawing pad. Nothing is trained here.
 
@@ -22,9 +22,9 @@ Modules:
 ``panels``    the matplotlib figure, PNG and panels they draw with.
 
 The latent maths they use live with the mixtures and samplers (re-exported here for existing
-callers): :func:`~gae_helpers.mixture.component_covariances`,
-:func:`~gae_helpers.mixture.principal_axis` and
-:func:`~gae_helpers.sampling.sample_with_spread`.
+callers): :func:`~gae_helpers.mixtures.classifier.component_covariances`,
+:func:`~gae_helpers.mixtures.classifier.principal_axis` and
+:func:`~gae_helpers.measure.sampling.sample_with_spread`.
 
 Each explorer keeps its widgets as attributes, recomputes in ``update`` (called by the
 widgets' callbacks, and callable from Python, as tests do) and shows its figure as a PNG in an
@@ -37,17 +37,17 @@ Output widget (and kept in ``errors``), never lost.
 
 Examples
 --------
->>> from gae_helpers.autoencoder import decode                        # doctest: +SKIP
+>>> from gae_helpers.models.autoencoder import decode                        # doctest: +SKIP
 >>> SamplerExplorer(lambda z: decode(autoencoder, z), gmm, names)     # doctest: +SKIP
 """
 
-from ..mixture import component_covariances, principal_axis
-from ..sampling import sample_with_spread
-from .draw import DrawExplorer
-from .drawing import prepare_drawing
-from .morph import MorphExplorer
-from .sampler import SamplerExplorer
-from .styles import StylesExplorer
+from gae_helpers.mixtures.classifier import component_covariances, principal_axis
+from gae_helpers.measure.sampling import sample_with_spread
+from gae_helpers.explore.draw import DrawExplorer
+from gae_helpers.explore.drawing import prepare_drawing
+from gae_helpers.explore.morph import MorphExplorer
+from gae_helpers.explore.sampler import SamplerExplorer
+from gae_helpers.explore.styles import StylesExplorer
 
 __all__ = ["SamplerExplorer", "MorphExplorer", "StylesExplorer", "DrawExplorer",
            "prepare_drawing", "sample_with_spread", "component_covariances", "principal_axis"]

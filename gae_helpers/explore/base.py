@@ -10,8 +10,8 @@ import traceback
 import numpy as np
 import torch
 
-from ..plots import as_gray_images
-from .panels import png
+from gae_helpers.plots.figures import as_gray_images
+from gae_helpers.explore.panels import png
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDE = {"description_width": "initial"}  # labels in full, not cut short

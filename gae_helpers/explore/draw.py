@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..plots import as_gray_images
-from .base import Explorer, one_torch_thread
-from .drawing import prepare_drawing
-from .panels import BarPanel, ImagePanel, classifier_figure
+from gae_helpers.plots.figures import as_gray_images
+from gae_helpers.explore.base import Explorer, one_torch_thread
+from gae_helpers.explore.drawing import prepare_drawing
+from gae_helpers.explore.panels import BarPanel, ImagePanel, classifier_figure
 
 
 class DrawExplorer(Explorer):
@@ -28,7 +28,7 @@ class DrawExplorer(Explorer):
     decode, gmm, class_names, judge_proba, seed : as :class:`SamplerExplorer`
     encode : callable
         ``encode(images) -> codes`` for images ``(n, 1, h, w)`` in [0, 1], e.g.
-        ``lambda x: gae_helpers.autoencoder.encode(autoencoder, x)``.
+        ``lambda x: gae_helpers.models.autoencoder.encode(autoencoder, x)``.
     pad_size : int
         Side of the drawing pad in screen pixels.
     line_width : float, optional

@@ -22,7 +22,7 @@ def prepare_drawing(drawing, image_shape, fit_box="auto") -> torch.Tensor:
     datasets were prepared: ``"auto"`` is 1.0 for images under 16 pixels a side (scikit-learn's
     digits fill their 8x8 frame) and 20/28 otherwise (MNIST's 20x20 box in 28x28); ``None``
     keeps the drawing as drawn. Then the pad is shrunk to ``image_shape`` by area averaging,
-    like :func:`gae_helpers.data.resize_images`.
+    like :func:`gae_helpers.data.datasets.resize_images`.
 
     >>> pad = np.zeros((64, 64), np.uint8)
     >>> pad[16:48, 24:40] = 255

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import textwrap
 
-from ..sampling import sample_with_spread
-from .base import DROPDOWN, WIDE, Explorer
-from .panels import BarPanel, ImagePanel, classifier_figure
+from gae_helpers.measure.sampling import sample_with_spread
+from gae_helpers.explore.base import DROPDOWN, WIDE, Explorer
+from gae_helpers.explore.panels import BarPanel, ImagePanel, classifier_figure
 
 CAPTION_INCHES = 0.4  # below the figure, for the rule of "none"
 
@@ -35,7 +35,7 @@ class MorphExplorer(Explorer):
     in red where the reject option rejects the code.
 
     The rule for "none" is the per-class likelihood thresholds of ``gmm``
-    (:meth:`~gae_helpers.mixture.ClassGaussianMixture.reject`), and a caption under the figure
+    (:meth:`~gae_helpers.mixtures.classifier.ClassGaussianMixture.reject`), and a caption under the figure
     says so: "none" when the code's log-likelihood under its most probable class is below that
     class's threshold ``gmm.thresholds_``, the ``reject_quantile`` (e.g. 1%) of that class's
     held-out log-likelihoods (set by ``gmm.calibrate``; of its training codes if only ``fit``

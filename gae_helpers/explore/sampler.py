@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..sampling import sample_with_spread
-from .base import DROPDOWN, WIDE, Explorer
-from .panels import ImagePanel, figure, tile
+from gae_helpers.measure.sampling import sample_with_spread
+from gae_helpers.explore.base import DROPDOWN, WIDE, Explorer
+from gae_helpers.explore.panels import ImagePanel, figure, tile
 
 
 class SamplerExplorer(Explorer):
     """Decoded samples of one class's GMM, with a spread (section "Explore").
 
     The spread multiplies the covariances of the class's components (see
-    :func:`gae_helpers.sampling.sample_with_spread`): 1 samples the GMM as fitted, 0 gives the
+    :func:`gae_helpers.measure.sampling.sample_with_spread`): 1 samples the GMM as fitted, 0 gives the
     components' means, 2 puts samples sqrt(2) times as far from their means. It is not the
     calibration's temperature (``gmm.temperature_``), which divides log-posteriors.
 
@@ -22,7 +22,7 @@ class SamplerExplorer(Explorer):
     ----------
     decode : callable
         ``decode(codes) -> images`` of shape ``(n, 1, h, w)`` in [0, 1], e.g.
-        ``lambda z: gae_helpers.autoencoder.decode(autoencoder, z)``.
+        ``lambda z: gae_helpers.models.autoencoder.decode(autoencoder, z)``.
     gmm : ClassGaussianMixture
         Fitted; ``class_names[k]`` names ``gmm.classes_[k]``.
     class_names : sequence of str

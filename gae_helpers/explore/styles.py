@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..mixture import principal_axis
-from .base import DROPDOWN, WIDE, Explorer
-from .panels import ImagePanel, figure
+from gae_helpers.mixtures.classifier import principal_axis
+from gae_helpers.explore.base import DROPDOWN, WIDE, Explorer
+from gae_helpers.explore.panels import ImagePanel, figure
 
 
 class StylesExplorer(Explorer):
@@ -16,7 +16,7 @@ class StylesExplorer(Explorer):
 
     The code is ``mean + s * sqrt(lambda1) * v1``: ``s`` (the slider, -3..+3) standard
     deviations along the eigenvector ``v1`` of the component's covariance with the largest
-    eigenvalue ``lambda1`` (see :func:`gae_helpers.mixture.principal_axis`). Components are
+    eigenvalue ``lambda1`` (see :func:`gae_helpers.mixtures.classifier.principal_axis`). Components are
     listed by weight. The figure shows the image at ``s`` beside a strip at s = -3, -2, ...,
     +3.
 

@@ -25,7 +25,7 @@ def likelihood_score(class_gmm, codes) -> np.ndarray:
 
     Parameters
     ----------
-    class_gmm : gae_helpers.mixture.ClassGaussianMixture
+    class_gmm : gae_helpers.mixtures.classifier.ClassGaussianMixture
         Fitted.
     codes : array of shape (n_samples, latent_dim)
 

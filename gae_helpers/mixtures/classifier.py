@@ -23,9 +23,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .calibration import fit_temperature
-from .mixture_cache import fit_or_load
-from .threads import limited, one_thread
+from gae_helpers.mixtures.calibration import fit_temperature
+from gae_helpers.mixtures.cache import fit_or_load
+from gae_helpers.mixtures.threads import limited, one_thread
 
 PRIORS = ("empirical", "uniform")
 
@@ -69,7 +69,7 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
         Seeds every mixture.
     n_jobs : int or None, default=None
         Classes fitted at once, in threads (joblib's ``n_jobs``: None is one, -1 every core).
-        Every fit runs with one BLAS thread (:mod:`gae_helpers.threads`), so two classes at
+        Every fit runs with one BLAS thread (:mod:`gae_helpers.mixtures.threads`), so two classes at
         once keep two cores busy; the fitted mixtures are the same whatever ``n_jobs``.
 
     Attributes
@@ -332,7 +332,7 @@ def fit_pooled_gmm(X, n_components, covariance_type="full", reg_covar=1e-6, max_
     ``max_samples`` fits it to a random subset of that many rows: with as many
     components as all class GMMs together, EM on every code is slow. With ``use_cache`` the
     fit is kept in the model cache, and ``name`` and ``pretrained`` are passed on to
-    :func:`gae_helpers.mixture_cache.fit_or_load`.
+    :func:`gae_helpers.mixtures.cache.fit_or_load`.
     """
     X = np.asarray(X, dtype=np.float64)
     rng = check_random_state(random_state)

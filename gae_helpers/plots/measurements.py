@@ -1,4 +1,4 @@
-"""Figures of the measurements (section "Calibration"). Like :mod:`gae_helpers.plots`, each
+"""Figures of the measurements (section "Calibration"). Like :mod:`gae_helpers.plots.figures`, each
 function returns its matplotlib figure (built without pyplot) and, given ``path``, also saves
 it as a PNG.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from .plots import save_figure
+from gae_helpers.plots.figures import save_figure
 
 
 def plot_reliability_diagram(curves: dict, title: str = "Reliability diagram",
@@ -22,7 +22,7 @@ def plot_reliability_diagram(curves: dict, title: str = "Reliability diagram",
     Parameters
     ----------
     curves : dict of str to (confidence, accuracy, count)
-        As returned by :func:`gae_helpers.calibration.reliability_curve`; empty bins are
+        As returned by :func:`gae_helpers.mixtures.calibration.reliability_curve`; empty bins are
         skipped.
     title : str
     path : str or Path, optional

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .sample_quality import paired_difference
+from gae_helpers.measure.sample_quality import paired_difference
 
 SAMPLERS = ("ae_class_gmms", "ae_single_gmm", "vae_prior", "vae_class_gmms", "vae_single_gmm")
 
@@ -75,7 +75,7 @@ def verdict(models: dict, samples: dict) -> str:
 
     ``models`` maps "ae"/"vae" to dicts with ``accuracy_test`` and ``reconstruction_mse_test``;
     ``samples`` maps each sampler of :data:`SAMPLERS` to its scores with their spread
-    (:func:`gae_helpers.sample_quality.score_samplers`).
+    (:func:`gae_helpers.measure.sample_quality.score_samplers`).
 
     Examples
     --------

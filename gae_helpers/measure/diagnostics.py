@@ -10,8 +10,8 @@ import pandas as pd
 from sklearn.metrics import accuracy_score, confusion_matrix, mean_squared_error, recall_score
 from sklearn.svm import SVC
 
-from .mixture import subset_index
-from .threads import one_thread
+from gae_helpers.mixtures.classifier import subset_index
+from gae_helpers.mixtures.threads import one_thread
 
 POST_ACCURACY = {
     "mnist": {"train": 0.9816, "test": 0.9766},

@@ -24,7 +24,8 @@ import math
 import numpy as np
 import torch
 
-from . import frechet, judge
+from gae_helpers.measure import frechet
+from gae_helpers.models import judge
 
 REAL = "real images"
 RECONSTRUCTIONS = "reconstructions"
@@ -43,10 +44,10 @@ def score_samplers(judge_model, samplers: dict, real_images, n: int, draws: int 
 
     Parameters
     ----------
-    judge_model : gae_helpers.judge.Judge
+    judge_model : gae_helpers.models.judge.Judge
     samplers : dict
-        ``{name: draw}`` with ``draw(n, seed) -> gae_helpers.sampling.Generated``
-        (see :func:`gae_helpers.sampling.decoding`).
+        ``{name: draw}`` with ``draw(n, seed) -> gae_helpers.measure.sampling.Generated``
+        (see :func:`gae_helpers.measure.sampling.decoding`).
     real_images : torch.Tensor
         Real images (the test images), split into the reference and the held half.
     n : int
@@ -60,8 +61,8 @@ def score_samplers(judge_model, samplers: dict, real_images, n: int, draws: int 
 
     Examples
     --------
-    >>> from gae_helpers.judge import JudgeConfig
-    >>> from gae_helpers.sampling import Generated
+    >>> from gae_helpers.models.judge import JudgeConfig
+    >>> from gae_helpers.measure.sampling import Generated
     >>> judge_model = JudgeConfig(image_shape=(1, 8, 8), n_classes=3).build(seed=0)
     >>> real = torch.rand(200, 1, 8, 8, generator=torch.Generator().manual_seed(0))
     >>> noise = {"noise": lambda n, s: Generated(torch.rand(n, 1, 8, 8))}

@@ -12,11 +12,11 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from .autoencoder import ARCHITECTURES, SCHEDULES
-from .data import DATASETS, PRESETS, WALKTHROUGH_DEFAULTS, AutoChoice
-from .device import INFERENCE_PRECISIONS, PRECISIONS, resolve_device
-from .shipped import manifest, resolve_pretrained_dir, shipped_file
-from .walkthrough import story
+from gae_helpers.models.autoencoder import ARCHITECTURES, SCHEDULES
+from gae_helpers.data.datasets import DATASETS, PRESETS, WALKTHROUGH_DEFAULTS, AutoChoice
+from gae_helpers.models.device import INFERENCE_PRECISIONS, PRECISIONS, resolve_device
+from gae_helpers.models.shipped import manifest, resolve_pretrained_dir, shipped_file
+from gae_helpers.run.stories import story
 
 N_CLASSES = 10  # every dataset of the project has ten classes
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
@@ -174,7 +174,7 @@ def check_parameters(parameters: dict, notebook: str = "walkthrough") -> dict:
 
     Section "Setup and parameters". ``None`` for ``latent_dim``, ``epochs``,
     ``interpolation_pairs`` and ``output_dir`` and ``"auto"`` for ``other_dataset`` take the
-    dataset's walkthrough defaults (:mod:`gae_helpers.walkthrough`); ``output_dir`` defaults to
+    dataset's walkthrough defaults (:mod:`gae_helpers.run.stories`); ``output_dir`` defaults to
     ``../runs/<prefix><dataset>`` (the prefix of ``notebook`` in :data:`NOTEBOOKS`), and
     ``pretrained_dir="shipped"`` becomes ``models/<dataset>/<notebook>/`` after checking that
     every parameter the shipped models depend on has its default value.
@@ -192,7 +192,7 @@ def check_parameters(parameters: dict, notebook: str = "walkthrough") -> dict:
     unchecked = sorted(set(parameters) - set(CHECKS))
     if unchecked:
         raise ValueError(f"No check for the parameter(s) {', '.join(unchecked)}: add one to "
-                         f"gae_helpers.parameters.CHECKS.")
+                         f"gae_helpers.run.parameters.CHECKS.")
     checked = {name: CHECKS[name](name, value) for name, value in parameters.items()}
     dataset = checked.get("dataset")
     if dataset is None:

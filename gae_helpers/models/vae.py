@@ -1,7 +1,7 @@
 """A variational autoencoder from the autoencoder's own layers (section "The VAE").
 
 The AE-vs-VAE walkthrough compares the plain autoencoder of
-:mod:`gae_helpers.autoencoder` with a VAE that differs from it only where a VAE
+:mod:`gae_helpers.models.autoencoder` with a VAE that differs from it only where a VAE
 must: the encoder's last layer gives a mean and a log-variance per latent
 dimension (``2 * latent_dim`` outputs), the decoder reads a code drawn from that
 Gaussian (the reparameterisation trick), and the loss adds ``beta`` times the
@@ -22,11 +22,11 @@ import torch
 from sklearn.utils import check_random_state
 from torch import nn
 from torch.nn import functional as F
-from . import autoencoder as plain
-from . import checkpoint
-from .autoencoder import AutoencoderConfig, build_layers, minibatch_training
-from .config import model_kind
-from .device import check_images, check_whole, inference_dtype, run_batched
+from gae_helpers.models import autoencoder as plain
+from gae_helpers.models import checkpoint
+from gae_helpers.models.autoencoder import AutoencoderConfig, build_layers, minibatch_training
+from gae_helpers.models.config import model_kind
+from gae_helpers.models.device import check_images, check_whole, inference_dtype, run_batched
 
 __all__ = ["VAEConfig", "VAE", "train_vae", "loss_terms", "encode_mean", "decode",
            "reconstruct", "sample_prior", "train_or_load_vae"]
@@ -106,7 +106,7 @@ class VAEConfig:
     def build(self, seed: int = 0) -> "VAE":
         """A freshly initialised VAE; the same seed gives the same weights.
 
-        With the seed of :func:`~gae_helpers.autoencoder.build_autoencoder`,
+        With the seed of :func:`~gae_helpers.models.autoencoder.build_autoencoder`,
         the decoder and every encoder layer but the last start from the very
         weights the autoencoder starts from (see :class:`VAE`).
         """
@@ -125,7 +125,7 @@ class VAE(nn.Module):
     ``latent_dim`` codes and giving pixel logits.
 
     Both are built from the same random state (it is rewound in between), so a
-    VAE and an :class:`~gae_helpers.autoencoder.Autoencoder` built from the same
+    VAE and an :class:`~gae_helpers.models.autoencoder.Autoencoder` built from the same
     state share the decoder's initial weights and those of every encoder layer
     but the last.
 
@@ -215,7 +215,7 @@ def train_vae(model: VAE, images: torch.Tensor, *, epochs: int, batch_size: int 
     reconstruction summed over the pixels plus ``beta`` times the KL divergence
     of q(z | x) from N(0, I) summed over the latent dimensions; Adam minimises
     its mean over the minibatch. The loop is
-    :func:`~gae_helpers.autoencoder.train_autoencoder`'s: shuffled in-memory
+    :func:`~gae_helpers.models.autoencoder.train_autoencoder`'s: shuffled in-memory
     minibatches in the same order for the same seed, channels_last for conv
     layers, bfloat16 autocast where :func:`resolve_precision` says so (the
     loss in float32). The model is left in eval mode on the CPU.
@@ -224,7 +224,7 @@ def train_vae(model: VAE, images: torch.Tensor, *, epochs: int, batch_size: int 
     ----------
     model : VAE
     images, epochs, batch_size, learning_rate, device, precision, progress, on_epoch_end, schedule
-        As for :func:`~gae_helpers.autoencoder.train_autoencoder`.
+        As for :func:`~gae_helpers.models.autoencoder.train_autoencoder`.
     seed : int
         Seeds the minibatch order (as for the autoencoder) and, through a
         generator of its own, the reparameterisation noise. The weights are
@@ -239,7 +239,7 @@ def train_vae(model: VAE, images: torch.Tensor, *, epochs: int, batch_size: int 
 
     Examples
     --------
-    >>> from gae_helpers.data import load_dataset
+    >>> from gae_helpers.data.datasets import load_dataset
     >>> data = load_dataset("digits", n_train=200)
     >>> model = VAEConfig(AutoencoderConfig("dense", data.image_shape, 4)).build(seed=0)
     >>> history = train_vae(model, data.x_train, epochs=3, batch_size=32, progress=False)
@@ -288,7 +288,7 @@ def encode_mean(model: VAE, images, batch_size: int = 1024, device="auto") -> np
 def decode(model: VAE, codes, batch_size: int = 1024, device="auto") -> torch.Tensor:
     """Images in [0, 1] decoded from latent codes, shape ``(n, channels, height, width)``.
 
-    Section "The VAE"; the autoencoder's :func:`~gae_helpers.autoencoder.decode`.
+    Section "The VAE"; the autoencoder's :func:`~gae_helpers.models.autoencoder.decode`.
     """
     return plain.decode(model, codes, batch_size=batch_size, device=device)
 
@@ -321,23 +321,23 @@ def train_or_load_vae(images, config: VAEConfig, *, epochs: int, batch_size: int
                       progress: bool = True, pretrained=None, schedule: str = "constant"):
     """Train a VAE on ``images``, or load the one trained before with the same settings.
 
-    Section "The VAE". Caching is :func:`gae_helpers.checkpoint.train_or_load`'s:
+    Section "The VAE". Caching is :func:`gae_helpers.models.checkpoint.train_or_load`'s:
     the key covers the images, the config (``beta`` included), epochs, batch
     size, learning rate, seed, device type and arithmetic, and the source of
     this module and of every module it trains with (the layers and the loop of
-    :mod:`gae_helpers.autoencoder`, see
-    :func:`gae_helpers.checkpoint.training_modules`). ``pretrained`` loads a
+    :mod:`gae_helpers.models.autoencoder`, see
+    :func:`gae_helpers.models.checkpoint.training_modules`). ``pretrained`` loads a
     checkpoint file instead. Labels never enter.
 
     Returns
     -------
-    gae_helpers.checkpoint.Trained
+    gae_helpers.models.checkpoint.Trained
         ``model``, ``history`` (see :func:`train_vae`), ``path``,
         ``origin`` (``from_cache`` where it is ``"cache"``), ``seconds``.
 
     Examples
     --------
-    >>> from gae_helpers.data import load_dataset
+    >>> from gae_helpers.data.datasets import load_dataset
     >>> data = load_dataset("digits", n_train=100)
     >>> config = VAEConfig(AutoencoderConfig("dense", data.image_shape, latent_dim=4))
     >>> run = train_or_load_vae(data.x_train, config, epochs=1, progress=False,

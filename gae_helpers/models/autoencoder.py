@@ -14,12 +14,12 @@ from typing import ClassVar
 import numpy as np
 import torch
 from torch import nn
-from .checkpoint import train_or_load
-from .config import PlainConfig, model_kind
-from .device import (check_images, check_whole, inference_dtype, resolve_device,
+from gae_helpers.models.checkpoint import train_or_load
+from gae_helpers.models.config import PlainConfig, model_kind
+from gae_helpers.models.device import (check_images, check_whole, inference_dtype, resolve_device,
                      resolve_precision, run_batched)
-from .augment import random_affine, random_shifts  # noqa: F401 (re-exported)
-from .progress import progress_bar
+from gae_helpers.models.augment import random_affine, random_shifts  # noqa: F401 (re-exported)
+from gae_helpers.models.progress import progress_bar
 
 ARCHITECTURES = ("conv", "dense")
 SCHEDULES = ("constant", "onecycle")
@@ -351,17 +351,17 @@ def train_or_load_autoencoder(images, config: AutoencoderConfig, *, epochs: int,
                               consistency: float = 0.0):
     """Train an autoencoder on ``images``, or load the one trained before with the same settings.
 
-    Section "Autoencoder". The cache (:func:`gae_helpers.checkpoint.train_or_load`) is keyed
+    Section "Autoencoder". The cache (:func:`gae_helpers.models.checkpoint.train_or_load`) is keyed
     on the images, the config, the training settings, the device type and the arithmetic;
     ``pretrained`` loads a checkpoint file instead. Labels never enter.
 
     Returns
     -------
-    gae_helpers.checkpoint.Trained
+    gae_helpers.models.checkpoint.Trained
 
     Examples
     --------
-    >>> from gae_helpers.data import load_dataset
+    >>> from gae_helpers.data.datasets import load_dataset
     >>> data = load_dataset("digits", n_train=100)
     >>> cfg = AutoencoderConfig("dense", data.image_shape, latent_dim=4)
     >>> run = train_or_load_autoencoder(data.x_train, cfg, epochs=1, progress=False,
@@ -407,7 +407,7 @@ def standardise_codes(model: Autoencoder, images, device="auto") -> Autoencoder:
     The encoder ends with the standardising affine map and the decoder starts with its
     inverse, so images decode exactly as before and every helper that encodes or decodes
     works unchanged. The copy has weights of its own and the config of ``model`` with
-    ``standardised=True``, so :func:`gae_helpers.checkpoint.save_model` and ``load_model``
+    ``standardised=True``, so :func:`gae_helpers.models.checkpoint.save_model` and ``load_model``
     round-trip it; only the GMMs see codes on a common scale, so that ``reg_covar`` is the
     same share of every dimension's variance. Label-free: ``images`` are the training images.
 

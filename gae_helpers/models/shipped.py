@@ -21,8 +21,8 @@ import json
 import time
 from pathlib import Path
 
-from .checkpoint import Trained, load_model
-from .storage import MODELS_DIR_ENV, models_dir, shipped_name
+from gae_helpers.models.checkpoint import Trained, load_model
+from gae_helpers.data.storage import MODELS_DIR_ENV, models_dir, shipped_name
 
 MANIFEST = "manifest.json"
 SHIPPED = "shipped"
@@ -76,7 +76,7 @@ def load_judge(dataset: str, config, pretrained_dir=None):
     """The judge of ``dataset``: ``pretrained_dir/judge.pt`` where that folder holds one (the
     tests' small references), else the shipped instrument. Section "An independent judge".
 
-    Returns a :class:`gae_helpers.checkpoint.Trained` whose ``origin`` is ``"shipped"`` for
+    Returns a :class:`gae_helpers.models.checkpoint.Trained` whose ``origin`` is ``"shipped"`` for
     the shipped judge (its ``source`` names the file, its hash and its training time from the
     manifest) and ``"checkpoint"`` for a judge in ``pretrained_dir``; never ``from_cache``.
     """

@@ -12,7 +12,7 @@ import torch
 from matplotlib.figure import Figure
 from torchvision.utils import make_grid
 
-from .storage import atomic_path
+from gae_helpers.data.storage import atomic_path
 
 _PAD = 2
 

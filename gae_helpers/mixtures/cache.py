@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import warnings
 import zipfile
 from pathlib import Path
@@ -20,7 +21,7 @@ import sklearn
 from sklearn.base import clone
 from sklearn.mixture import GaussianMixture
 
-from .storage import atomic_path, resolve_cache_dir
+from gae_helpers.data.storage import atomic_path, resolve_cache_dir
 
 FORMAT = "gae-gmm/2"  # 2: the fingerprint of the codes holds their spread and labels
 COMPACT_FORMAT = "gae-gmm-compact/1"
@@ -34,11 +35,11 @@ _GMM_SCALARS = {"converged_": bool, "n_iter_": int, "lower_bound_": float,
 
 def cache_key(estimator, X, y=None) -> str:
     """A hash of the estimator's class and parameters, the data, scikit-learn's release and the
-    source of the mixture module."""
+    source of the module that defines the estimator's class."""
     digest = hashlib.sha256()
     digest.update(FORMAT.encode())
     digest.update(sklearn.__version__.encode())
-    digest.update(Path(__file__).with_name("mixture.py").read_bytes())
+    digest.update(Path(sys.modules[type(estimator).__module__].__file__).read_bytes())
     digest.update(type(estimator).__name__.encode())
     digest.update(json.dumps(_result_params(estimator), sort_keys=True, default=repr).encode())
     for array in (X, y):
@@ -105,7 +106,7 @@ def fit_or_load(estimator, X, y=None, cache_dir=None, use_cache: bool = True, na
     loaded instead of fitting.
 
     Works for :class:`~sklearn.mixture.GaussianMixture` and
-    :class:`~gae_helpers.mixture.ClassGaussianMixture` seeded with an integer
+    :class:`~gae_helpers.mixtures.classifier.ClassGaussianMixture` seeded with an integer
     ``random_state`` (anything else is fitted without caching: its result is not repeatable).
 
     Examples
@@ -243,7 +244,7 @@ def read_entry(path, estimator):
 
     ``estimator`` is an estimator of the class that wrote the file (a
     :class:`~sklearn.mixture.GaussianMixture` or a
-    :class:`~gae_helpers.mixture.ClassGaussianMixture`); the file's settings replace its own.
+    :class:`~gae_helpers.mixtures.classifier.ClassGaussianMixture`); the file's settings replace its own.
     """
     state = _read_state(path)
     if ("classes_" in state) != hasattr(estimator, "priors"):

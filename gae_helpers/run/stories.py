@@ -3,7 +3,7 @@
 One notebook source (``notebooks/walkthrough.ipynb``) tells the story for every dataset; the
 committed ``01_mnist.ipynb`` and ``02_fashion_mnist.ipynb`` are its runs with ``-p dataset
 mnist`` and ``-p dataset fashion-mnist``. The prose and defaults that differ between datasets
-live in :data:`STORIES`, here, and nowhere else; :func:`gae_helpers.parameters.check_parameters`
+live in :data:`STORIES`, here, and nowhere else; :func:`gae_helpers.run.parameters.check_parameters`
 fills the parameters left at ``None`` from it.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .data import DATASETS
+from gae_helpers.data.datasets import DATASETS
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@
 A checkpoint is a dict of plain types and tensors written with ``torch.save`` and read back
 with ``weights_only=True``: the model's kind, its config, its state dict and its loss history.
 Every model kind has a frozen config dataclass with ``KIND``, ``to_dict``, ``from_dict`` and
-``build(seed)``, registered in :data:`gae_helpers.config.CONFIGS`; this module names none of
+``build(seed)``, registered in :data:`gae_helpers.models.config.CONFIGS`; this module names none of
 them (they import it, not the other way round).
 
 :func:`train_or_load` keys a cache on the training data, the config, the training settings,
@@ -35,16 +35,16 @@ from typing import Callable
 import numpy as np
 import torch
 
-from .config import CONFIGS
-from .device import resolve_device, resolve_precision
-from .storage import atomic_path, resolve_cache_dir, shipped_name
+from gae_helpers.models.config import CONFIGS
+from gae_helpers.models.device import resolve_device, resolve_precision
+from gae_helpers.data.storage import atomic_path, resolve_cache_dir, shipped_name
 
 FORMAT = "gae-model/2"
 
 # Modules that cannot change a trained model: progress bars, atomic writes, this module (its
 # FORMAT is hashed instead), and the shipped files' paths and hashes.
-NOT_TRAINING = frozenset({"gae_helpers.progress", "gae_helpers.storage",
-                          "gae_helpers.checkpoint", "gae_helpers.shipped"})
+NOT_TRAINING = frozenset({"gae_helpers.models.progress", "gae_helpers.data.storage",
+                          "gae_helpers.models.checkpoint", "gae_helpers.models.shipped"})
 
 
 # What torch.load(weights_only=True) raises on a truncated, empty or foreign file (a truncated
@@ -58,7 +58,7 @@ class CheckpointMismatchError(ValueError):
 
 
 def config_class(kind: str):
-    """The config dataclass of a model kind (registered in :data:`gae_helpers.config.CONFIGS`
+    """The config dataclass of a model kind (registered in :data:`gae_helpers.models.config.CONFIGS`
     when the module that defines it is imported)."""
     if kind not in CONFIGS:
         raise CheckpointMismatchError(
@@ -151,8 +151,8 @@ def _package_imports(module: str) -> set:
 
 
 def _is_module(name: str) -> bool:
-    """Whether ``name`` is a module (``gae_helpers.config``), not a name in one
-    (``gae_helpers.config.PlainConfig``)."""
+    """Whether ``name`` is a module (``gae_helpers.models.config``), not a name in one
+    (``gae_helpers.models.config.PlainConfig``)."""
     try:
         return importlib.util.find_spec(name) is not None
     except ModuleNotFoundError:  # its parent is a module, not a package
@@ -168,9 +168,9 @@ def training_modules(config) -> list:
 
     Examples
     --------
-    >>> from gae_helpers.autoencoder import AutoencoderConfig
+    >>> from gae_helpers.models.autoencoder import AutoencoderConfig
     >>> modules = training_modules(AutoencoderConfig())
-    >>> "gae_helpers.augment" in modules, "gae_helpers.progress" in modules
+    >>> "gae_helpers.models.augment" in modules, "gae_helpers.models.progress" in modules
     (True, False)
     """
     todo, seen = [type(config).__module__], set()
@@ -215,7 +215,7 @@ ORIGINS = ("trained", "cache", "checkpoint", "shipped")
 
 @dataclass
 class Trained:
-    """What :func:`train_or_load` and :func:`gae_helpers.shipped.load_judge` return.
+    """What :func:`train_or_load` and :func:`gae_helpers.models.shipped.load_judge` return.
 
     Attributes
     ----------
@@ -228,7 +228,7 @@ class Trained:
     origin : {"trained", "cache", "checkpoint", "shipped"}
         Where it came from: trained by this call, loaded from the model cache, loaded from a
         checkpoint file given as ``pretrained``, or loaded from a file committed in ``models/``
-        (:mod:`gae_helpers.shipped`).
+        (:mod:`gae_helpers.models.shipped`).
     seconds : float
         Time spent training or loading.
     source : str
@@ -281,7 +281,7 @@ def train_or_load(config, train: Callable, *, data, settings: dict, seed: int = 
 
     Examples
     --------
-    >>> from gae_helpers.autoencoder import AutoencoderConfig, train_autoencoder
+    >>> from gae_helpers.models.autoencoder import AutoencoderConfig, train_autoencoder
     >>> config = AutoencoderConfig("dense", (1, 8, 8), latent_dim=2)
     >>> images = torch.rand(16, 1, 8, 8, generator=torch.Generator().manual_seed(0))
     >>> run = train_or_load(config, lambda m: train_autoencoder(m, images, epochs=1,

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import check_random_state
 
-from .mixture import sample_gmm
-from .threads import one_thread
+from gae_helpers.mixtures.classifier import sample_gmm
+from gae_helpers.mixtures.threads import one_thread
 
 
 @one_thread

@@ -3,7 +3,7 @@ set on held-out images, and how well each score tells test images from outsiders
 "The 'none' option").
 
 The scores themselves (likelihood, reconstruction, combined) and AUROC live in
-:mod:`gae_helpers.ood`; this module feeds them images through the fitted models.
+:mod:`gae_helpers.measure.ood`; this module feeds them images through the fitted models.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from . import ood
-from .autoencoder import decode, encode
+from gae_helpers.measure import ood
+from gae_helpers.models.autoencoder import decode, encode
 
 SCORES = ("likelihood", "reconstruction", "combined")
 

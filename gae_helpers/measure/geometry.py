@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.utils import check_random_state
 
-from .autoencoder import decode
-from .threads import one_thread
+from gae_helpers.models.autoencoder import decode
+from gae_helpers.mixtures.threads import one_thread
 
 
 def interpolate(start, end, steps: int = 10) -> np.ndarray:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, fields
 
 # Every model kind's config class, by its KIND: filled as each config class is defined (in
-# gae_helpers.autoencoder, .vae and .judge), read by gae_helpers.checkpoint to rebuild a model
+# gae_helpers.models.autoencoder, .vae and .judge), read by gae_helpers.models.checkpoint to rebuild a model
 # from a checkpoint without naming the modules that define them.
 CONFIGS: dict = {}
 

@@ -3,7 +3,7 @@
 The judge is trained *with* labels on the training images and used only to score images
 that the generative models decode: does a sample drawn from class k look like a k to a
 classifier that never saw the autoencoder or the Gaussian mixtures? It also provides the
-features of :mod:`gae_helpers.frechet`. Nothing here touches the autoencoder or the GMMs.
+features of :mod:`gae_helpers.measure.frechet`. Nothing here touches the autoencoder or the GMMs.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ import torch
 from sklearn.metrics import accuracy_score
 from torch import nn
 
-from . import checkpoint
-from .config import PlainConfig, model_kind
-from .device import (check_images, inference_dtype, resolve_device, resolve_precision,
+from gae_helpers.models import checkpoint
+from gae_helpers.models.config import PlainConfig, model_kind
+from gae_helpers.models.device import (check_images, inference_dtype, resolve_device, resolve_precision,
                      run_batched)
-from .progress import progress_bar
+from gae_helpers.models.progress import progress_bar
 
 # Chosen on a validation split of Fashion-MNIST (1/6 of the training images) for about 40 s
 # of training on 60,000 images on a 2-core CPU (bfloat16 autocast): 3 epochs reached 0.907
@@ -253,7 +253,7 @@ def predict_proba(model: Judge, images, batch_size: int = 1024, device="auto") -
 def features(model: Judge, images, batch_size: int = 1024, device="auto") -> np.ndarray:
     """The judge's penultimate layer, float64 of shape ``(n, hidden)``.
 
-    Section "Fréchet distance": the features compared by :mod:`gae_helpers.frechet`.
+    Section "Fréchet distance": the features compared by :mod:`gae_helpers.measure.frechet`.
     """
     return _logits_or_features(model, images, batch_size, device, "features")
 
@@ -349,7 +349,7 @@ def train_or_load_judge(images, labels, config: JudgeConfig, *, epochs: int | No
     """Train a judge with :func:`train_judge`, or load it from the model cache.
 
     Section "An independent judge". The cache key covers the images, labels, config, training
-    settings, seed, device type and arithmetic (see :func:`gae_helpers.checkpoint.train_or_load`).
+    settings, seed, device type and arithmetic (see :func:`gae_helpers.models.checkpoint.train_or_load`).
 
     Parameters
     ----------
@@ -369,7 +369,7 @@ def train_or_load_judge(images, labels, config: JudgeConfig, *, epochs: int | No
 
     Returns
     -------
-    gae_helpers.checkpoint.Trained
+    gae_helpers.models.checkpoint.Trained
         ``.model`` is the judge (eval mode, CPU), ``.history`` its loss per epoch.
     """
     if not isinstance(config, JudgeConfig):

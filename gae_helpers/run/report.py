@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .device import inference_dtype, resolve_device, resolve_precision
-from .shipped import checked_file
-from .storage import atomic_path, write_json
+from gae_helpers.models.device import inference_dtype, resolve_device, resolve_precision
+from gae_helpers.models.shipped import checked_file
+from gae_helpers.data.storage import atomic_path, write_json
 
 TIMING_KEYS = ("seconds_total", "seconds_training", "seconds_fitting")
 VOLATILE_KEYS = (*TIMING_KEYS, "stack")

@@ -1,7 +1,7 @@
 """Drawing latent codes from the fitted models and decoding them into images (sections
 "Sampling data", "One GMM for all classes", "Articulating styles", "Explore").
 
-Every draw comes shuffled (see :func:`gae_helpers.mixture.sample_gmm`): the first images of a
+Every draw comes shuffled (see :func:`gae_helpers.mixtures.classifier.sample_gmm`): the first images of a
 draw are as random as any others.
 """
 
@@ -13,9 +13,9 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
-from .autoencoder import decode
-from .geometry import uniform_box_samples
-from .mixture import component_covariances, sample_gmm
+from gae_helpers.models.autoencoder import decode
+from gae_helpers.measure.geometry import uniform_box_samples
+from gae_helpers.mixtures.classifier import component_covariances, sample_gmm
 
 
 @dataclass
@@ -57,7 +57,7 @@ def from_prior(latent_dim: int, n_samples: int, seed=0) -> Draw:
 def generate(decoder, draws: dict, device="auto") -> dict:
     """Decode each sampler's draw: ``{name: Draw}`` to ``{name: Generated}``.
 
-    ``decoder`` is a model that :func:`gae_helpers.autoencoder.decode` accepts (the
+    ``decoder`` is a model that :func:`gae_helpers.models.autoencoder.decode` accepts (the
     autoencoder or the VAE).
     """
     return {name: Generated(decode(decoder, draw.codes, device=device), draw.labels)
@@ -84,7 +84,7 @@ def sample_with_spread(gaussian_mixture, n_samples: int, spread: float = 1.0,
     Section "Explore" (the sampler explorer's spread slider; the morph explorer's end points
     at spread 1). ``spread`` scales the covariances, so samples lie ``sqrt(spread)`` times as
     far from their component's mean; it is not the calibration's temperature
-    (:attr:`~gae_helpers.mixture.ClassGaussianMixture.temperature_`), which divides
+    (:attr:`~gae_helpers.mixtures.classifier.ClassGaussianMixture.temperature_`), which divides
     log-posteriors.
 
     A component is picked by the mixture weights, then ``mean + sqrt(spread) * L @ eps``
@@ -155,11 +155,11 @@ def _cholesky_factors(gm):
 
 def decoding(decoder, samplers: dict, device="auto") -> dict:
     """``{name: codes(n, seed) -> Draw}`` to ``{name: draw(n, seed) -> Generated}``: each
-    sampler's codes decoded, as :func:`gae_helpers.sample_quality.score_samplers` takes them.
+    sampler's codes decoded, as :func:`gae_helpers.measure.sample_quality.score_samplers` takes them.
 
     Examples
     --------
-    >>> from gae_helpers.autoencoder import AutoencoderConfig
+    >>> from gae_helpers.models.autoencoder import AutoencoderConfig
     >>> ae = AutoencoderConfig("dense", (1, 8, 8), latent_dim=2).build()
     >>> draw = decoding(ae, {"prior": lambda n, s: from_prior(2, n, s)})["prior"]
     >>> draw(3, 0).images.shape

@@ -2,9 +2,9 @@
 with the class GMMs' contours and the images decoded across it, and 2-d projections of the
 codes of several models side by side.
 
-Like :mod:`gae_helpers.plots`, each function returns a :class:`matplotlib.figure.Figure`
+Like :mod:`gae_helpers.plots.figures`, each function returns a :class:`matplotlib.figure.Figure`
 (not through pyplot) and, given ``path``, saves it as a PNG with
-:func:`gae_helpers.plots.save_figure`.
+:func:`gae_helpers.plots.figures.save_figure`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from .plots import as_gray_images, save_figure
+from gae_helpers.plots.figures import as_gray_images, save_figure
 
 PROJECTIONS = ("pca", "tsne")
 

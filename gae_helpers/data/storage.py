@@ -30,7 +30,7 @@ def resolve_cache_dir(cache_dir=None) -> Path:
 def models_dir() -> Path:
     """``$GAE_MODELS_DIR``, else the ``models/`` folder beside the package."""
     folder = os.environ.get(MODELS_DIR_ENV)
-    return Path(folder) if folder else Path(__file__).resolve().parents[1] / "models"
+    return Path(folder) if folder else Path(__file__).resolve().parents[2] / "models"
 
 
 def shipped_name(path) -> str | None:

@@ -2,12 +2,12 @@
 distance").
 
 The FID formula, ``||mu_a - mu_b||^2 + tr(S_a + S_b - 2 (S_a S_b)^(1/2))``, with the
-penultimate layer of :mod:`gae_helpers.judge` in place of Inception's: Inception was trained
+penultimate layer of :mod:`gae_helpers.models.judge` in place of Inception's: Inception was trained
 on colour photographs and knows nothing of 28x28 digits. The arithmetic is torchmetrics'
 :class:`~torchmetrics.image.fid.FrechetInceptionDistance` (float64 sums, eigenvalues of
 ``S_a S_b``), given a pass-through feature module so that it takes feature vectors: it needs
 no torch-fidelity with a custom module, and the judge's features are computed in batches by
-:func:`gae_helpers.judge.features`. Lower is closer; 0 for identical sets.
+:func:`gae_helpers.models.judge.features`. Lower is closer; 0 for identical sets.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import torch
 from torch import nn
 from torchmetrics.image.fid import FrechetInceptionDistance
 
-from . import judge as judge_module
+from gae_helpers.models import judge as judge_module
 
 
 class _PassThrough(nn.Module):
@@ -81,7 +81,7 @@ def judge_frechet_distance(judge_model, images_a, images_b, device="auto") -> fl
 
     Parameters
     ----------
-    judge_model : gae_helpers.judge.Judge
+    judge_model : gae_helpers.models.judge.Judge
     images_a, images_b : torch.Tensor
         Images in [0, 1] of the judge's ``image_shape``, at least two each.
     """
@@ -97,7 +97,7 @@ def per_class_frechet(judge_model, images, labels, reference_images,
 
     Parameters
     ----------
-    judge_model : gae_helpers.judge.Judge
+    judge_model : gae_helpers.models.judge.Judge
     images, labels
         E.g. decoded samples and the class each was drawn from.
     reference_images, reference_labels
