@@ -54,7 +54,7 @@ inference_precision: str = "float32"  # encoding, decoding, judging: "float32", 
 n_components: int = 12  # Gaussian components per class GMM, both models
 covariance_type: str = "full"  # of each component: "full", "tied", "diag" or "spherical"
 reg_covar: float = 0.03  # added to each covariance's diagonal, on standardised codes
-pooled_fit_size: "Optional[int]" = 5000  # codes each single all-class GMM fits (EM on all is slow); None: all
+single_gmm_fit_size: "Optional[int]" = 5000  # codes each single all-class GMM fits (EM on all is slow); None: all
 n_generated: int = 2000  # images per set for the judge's scores (at most half the test images)
 n_draws: int = 5  # rounds of fresh sets for each score's spread (mean ± sd)
 samples_per_row: int = 10  # images per row in the sample figures
@@ -74,15 +74,15 @@ globals().update(check_parameters(collect_parameters(globals()), notebook="gae_v
 # %matplotlib inline
 from IPython.display import display
 
-from gae_helpers.measure import comparison, diagnostics, geometry, sample_quality, sampling
-from gae_helpers.models import judge, shipped, vae
-from gae_helpers.plots import figures as plots, latent as plots_latent
-from gae_helpers.models.autoencoder import (AutoencoderConfig, encode, reconstruct,
-                                     train_or_load_autoencoder)
 from gae_helpers.data.datasets import load_dataset
-from gae_helpers.models.device import set_inference_precision
-from gae_helpers.mixtures.classifier import ClassGaussianMixture, fit_pooled_gmm
+from gae_helpers.measure import comparison, diagnostics, geometry, sample_quality, sampling
 from gae_helpers.mixtures.cache import fit_or_load
+from gae_helpers.mixtures.classifier import GMMClassifier, fit_single_gmm
+from gae_helpers.models import judge, shipped, vae
+from gae_helpers.models.autoencoder import (AutoencoderConfig, encode, reconstruct,
+                                            train_or_load_autoencoder)
+from gae_helpers.models.device import set_inference_precision
+from gae_helpers.plots import figures, latent
 from gae_helpers.run.report import Run, pretrained_file, show_table
 from sklearn.preprocessing import StandardScaler
 
@@ -147,7 +147,7 @@ codes = {name: (scalers[name].transform(z_train), scalers[name].transform(z_test
          for name, (z_train, z_test) in raw_codes.items()}
 rebuilt = {"ae": reconstruct(autoencoder, data.x_test, device=device),
            "vae": vae.reconstruct(variational, data.x_test, device=device)}
-class_gmms = {name: fit_or_load(ClassGaussianMixture(
+class_gmms = {name: fit_or_load(GMMClassifier(
     n_components=n_components, covariance_type=covariance_type, reg_covar=reg_covar,
     random_state=seed), z_train, data.y_train, cache_dir) for name, (z_train, _) in codes.items()}
 run.metrics["models"] = {name: {
@@ -156,7 +156,7 @@ run.metrics["models"] = {name: {
     "reconstruction_mse_test": diagnostics.reconstruction_error(data.x_test, rebuilt[name]),
 } for name in codes}
 show_table(run.metrics["models"], index_name="model", digits=4)
-display(plots.plot_image_rows([data.x_test[:12], rebuilt["ae"][:12], rebuilt["vae"][:12]],
+display(figures.plot_image_rows([data.x_test[:12], rebuilt["ae"][:12], rebuilt["vae"][:12]],
                               ["original", "autoencoder", "VAE"],
                               title="Test images and their reconstructions",
                               path=run.figure_path("reconstructions")))
@@ -187,8 +187,8 @@ run.metrics["judge_accuracy_test"] = judge.accuracy(judge_model, data.x_test, da
 print(f"judge test accuracy: {run.metrics['judge_accuracy_test']:.4f}")
 
 # %%
-single_gmms = {name: fit_pooled_gmm(z_train, n_components * len(names), covariance_type,
-                                    reg_covar, max_samples=pooled_fit_size, random_state=seed,
+single_gmms = {name: fit_single_gmm(z_train, n_components * len(names), covariance_type,
+                                    reg_covar, max_samples=single_gmm_fit_size, random_state=seed,
                                     cache_dir=cache_dir, use_cache=True)
                for name, (z_train, _) in codes.items()}
 unscaled = {name: (lambda draw, scaler=scalers[name]: sampling.Draw(
@@ -213,10 +213,10 @@ run.metrics["samples"] = sample_quality.score_samplers(
                                                                        device=device)},
     device=device)
 print(f"{run.metrics['samples']['real images']['n']} images per set, {n_draws} draws "
-      f"(mean ± sd); each single GMM fits {pooled_fit_size or 'all'} codes of its model, "
+      f"(mean ± sd); each single GMM fits {single_gmm_fit_size or 'all'} codes of its model, "
       f"the class GMMs all of them")
 show_table(sample_quality.summary_rows(run.metrics["samples"]), index_name="sampler", digits=3)
-display(plots.plot_image_rows(
+display(figures.plot_image_rows(
     [draw(samples_per_row, seed).images for draw in samplers.values()], list(samplers),
     title="A random draw from each sampler (one row each)",
     path=run.figure_path("samples_by_sampler")))
@@ -234,7 +234,7 @@ display(plots.plot_image_rows(
 # training codes, scored by the class GMMs and by the judge.
 
 # %%
-display(plots_latent.plot_latent_projection(
+display(latent.plot_latent_projection(
     {"autoencoder": (codes["ae"][1], data.y_test), "VAE (means)": (codes["vae"][1], data.y_test)},
     names, path=run.figure_path("latent_spaces")))
 box = {name: geometry.uniform_box_evidence(class_gmms[name], z_train, z_test, n_samples=1000,
@@ -251,7 +251,7 @@ for name in box:
     box[name].update(box_scores[f"{name}_uniform_box"])
 run.metrics["uniform_box"] = box
 show_table(box, index_name="model", digits=3)
-display(plots.plot_image_rows([draw(samples_per_row, seed).images
+display(figures.plot_image_rows([draw(samples_per_row, seed).images
                                for draw in box_samplers.values()],
                               list(box_samplers), title="Decoded uniform samples from each box",
                               path=run.figure_path("uniform_box_samples")))

@@ -77,7 +77,7 @@ n_generated: int = 2000  # images per set for the judge's scores (at most half t
 n_draws: int = 5  # rounds of fresh sets for each score's spread (mean ± sd)
 interpolation_pairs: "Optional[list]" = None  # class index pairs to morph, e.g. [(1, 7), (4, 9)]; None: the dataset's
 n_monte_carlo: int = 5000  # samples per class for the entropy and KL estimates
-pooled_fit_size: "Optional[int]" = 5000  # codes the single GMM (and the class GMMs it is compared with) fit; None: all
+single_gmm_fit_size: "Optional[int]" = 5000  # codes the single GMM (and the class GMMs it is compared with) fit; None: all
 seed: int = 0  # seeds training, subsets, mixtures and samples
 device: str = "auto"  # "auto" (CUDA when present, else CPU), "cpu" or "cuda"
 output_dir: "Optional[str]" = None  # figures and metrics.json; None: ../runs/DATASET (relative to notebooks/)
@@ -92,26 +92,26 @@ globals().update(check_parameters(collect_parameters(globals())))  # checked, de
 
 # %%
 # %matplotlib inline
-import copy
-
 from IPython.display import display
 
-from gae_helpers.mixtures import calibration
-from gae_helpers.measure import diagnostics, geometry, rejection, sample_quality, sampling, similarity
 from gae_helpers import explore
-from gae_helpers.models import judge, shipped
-from gae_helpers.plots import figures as plots, latent as plots_latent, measurements as plots_measurements
-from gae_helpers.run import stories as walkthrough
-from gae_helpers.models.autoencoder import (AutoencoderConfig, decode, encode, reconstruct,
-                                     standardise_codes, train_or_load_autoencoder)
 from gae_helpers.data.datasets import load_dataset, load_other_images, validation_split
-from gae_helpers.models.device import set_inference_precision
-from gae_helpers.mixtures.classifier import ClassGaussianMixture, fit_pooled_gmm, subset_index
+from gae_helpers.measure import (diagnostics, geometry, rejection, sample_quality, sampling,
+                                 similarity)
+from gae_helpers.mixtures import calibration
 from gae_helpers.mixtures.cache import fit_or_load
+from gae_helpers.mixtures.classifier import GMMClassifier, fit_single_gmm, subset_index
+from gae_helpers.mixtures.outliers import ClassOutlierDetector
+from gae_helpers.models import judge, shipped
+from gae_helpers.models.autoencoder import (AutoencoderConfig, decode, encode, reconstruct,
+                                            standardise_codes, train_or_load_autoencoder)
+from gae_helpers.models.device import set_inference_precision
+from gae_helpers.plots import figures, latent, measurements
+from gae_helpers.run import stories
 from gae_helpers.run.report import Run, pretrained_file, show_table
 
 set_inference_precision(inference_precision)
-story = walkthrough.story(dataset)
+story = stories.story(dataset)
 run = Run(output_dir, collect_parameters(globals()))
 data = load_dataset(dataset, data_dir, n_train=n_train, n_test=n_test, seed=seed)
 fit, held_out = validation_split(data, validation_fraction, seed=seed)
@@ -150,7 +150,7 @@ run.record_training("autoencoder", trained)
 print(f"{config.architecture} autoencoder, latent_dim={config.latent_dim}, "
       f"{sum(p.numel() for p in autoencoder.parameters()):,} weights; "
       f"loss after epoch {len(trained.history)}: {trained.history[-1]:.4f}")
-display(plots.plot_loss_curve(trained.history, path=run.figure_path("loss_curve")))
+display(figures.plot_loss_curve(trained.history, path=run.figure_path("loss_curve")))
 
 # %%
 z_train = encode(autoencoder, fit.x_train, device=device)
@@ -161,7 +161,7 @@ run.metrics["reconstruction_mse_test"] = diagnostics.reconstruction_error(data.x
                                                                           reconstructions)
 print(f"reconstruction error on the test images (mean squared error per pixel): "
       f"{run.metrics['reconstruction_mse_test']:.4f}")
-display(plots.plot_image_rows([data.x_test[:12], reconstructions[:12]], ["original", "rebuilt"],
+display(figures.plot_image_rows([data.x_test[:12], reconstructions[:12]], ["original", "rebuilt"],
                               title="Test images and their reconstructions",
                               path=run.figure_path("reconstructions")))
 
@@ -177,7 +177,7 @@ story.show("autoencoder")
 
 # %%
 with run.fitting("class_gmms"):
-    gmm = fit_or_load(ClassGaussianMixture(
+    gmm = fit_or_load(GMMClassifier(
         n_components=n_components, covariance_type=covariance_type, reg_covar=reg_covar,
         random_state=seed, n_jobs=-1), z_train, fit.y_train, cache_dir, name="class_gmms",
         pretrained=pretrained_file(pretrained_dir, "class_gmms.npz", required=False))
@@ -185,7 +185,7 @@ print(f"{len(gmm.classes_)} class GMMs with {n_components} {covariance_type}-cov
       f"components each on {z_train.shape[1]}-d codes; all converged: {gmm.converged_}")
 class_samples = sampling.decoded_class_samples(autoencoder, gmm, samples_per_class, seed=seed,
                                                device=device)
-display(plots.plot_image_rows(class_samples, names, title="Decoded samples, one row per class GMM",
+display(figures.plot_image_rows(class_samples, names, title="Decoded samples, one row per class GMM",
                               path=run.figure_path("samples_per_class")))
 
 # %%
@@ -212,7 +212,7 @@ story.show("sampling")
 # decodes through it can do). Every row of one draw is measured against the same reference
 # half, so two rows are compared on their paired per-draw differences: a difference means
 # something only beyond twice its standard error, and the lines under the table say which do. The single GMM has as many components as the class GMMs
-# together; EM for it on every code would take minutes, so it fits a random `pooled_fit_size`
+# together; EM for it on every code would take minutes, so it fits a random `single_gmm_fit_size`
 # of them, and to compare at equal data the class GMMs are fitted again on exactly those codes
 # (`class_gmms_same_codes`): "worse" is judged between those two rows.
 
@@ -226,22 +226,22 @@ run.metrics["judge_accuracy_test"] = judge.accuracy(judge_model, data.x_test, da
 print(f"judge test accuracy: {run.metrics['judge_accuracy_test']:.4f}")
 
 # %%
-same_codes = subset_index(len(z_train), pooled_fit_size, random_state=seed)
+same_codes = subset_index(len(z_train), single_gmm_fit_size, random_state=seed)
 with run.fitting("single_gmm"):
-    pooled = fit_pooled_gmm(z_train[same_codes], n_components * len(names), covariance_type,
+    single_gmm = fit_single_gmm(z_train[same_codes], n_components * len(names), covariance_type,
                             reg_covar, random_state=seed, cache_dir=cache_dir, use_cache=True,
                             name="single_gmm",
                             pretrained=pretrained_file(pretrained_dir, "single_gmm.npz", False))
 with run.fitting("class_gmms_same_codes"):
     gmm_same_codes = gmm if len(same_codes) == len(z_train) else fit_or_load(
-        ClassGaussianMixture(n_components=n_components, covariance_type=covariance_type,
+        GMMClassifier(n_components=n_components, covariance_type=covariance_type,
                              reg_covar=reg_covar, random_state=seed, n_jobs=-1),
         z_train[same_codes], fit.y_train[same_codes], cache_dir, name="class_gmms_same_codes",
         pretrained=pretrained_file(pretrained_dir, "class_gmms_same_codes.npz", required=False))
 samplers = sampling.decoding(autoencoder, {
     "class_gmms": lambda n, s: sampling.from_class_gmms(gmm, n, s),
     "class_gmms_same_codes": lambda n, s: sampling.from_class_gmms(gmm_same_codes, n, s),
-    "single_gmm": lambda n, s: sampling.from_gmm(pooled, n, s),
+    "single_gmm": lambda n, s: sampling.from_gmm(single_gmm, n, s),
     "uniform_box": lambda n, s: sampling.from_uniform_box(z_train, n, s),
 }, device=device)
 run.metrics["samples"] = sample_quality.score_samplers(
@@ -250,7 +250,7 @@ run.metrics["samples"] = sample_quality.score_samplers(
     device=device)
 run.metrics["test_loglik_class_gmms_same_codes"] = float(
     gmm_same_codes.score_samples(z_test).mean())
-run.metrics["test_loglik_single_gmm"] = float(pooled.score_samples(z_test).mean())
+run.metrics["test_loglik_single_gmm"] = float(single_gmm.score_samples(z_test).mean())
 print(f"{run.metrics['samples']['real images']['n']} images per set, {n_draws} draws; the "
       f"single GMM and class_gmms_same_codes fit the same {len(same_codes)} of the "
       f"{len(z_train)} codes class_gmms fits")
@@ -260,14 +260,14 @@ print(sample_quality.compare(run.metrics["samples"], "class_gmms", "real images"
 print(f"mean test log-likelihood, both fitted on the same {len(same_codes)} codes: class GMMs "
       f"{run.metrics['test_loglik_class_gmms_same_codes']:.1f}, one GMM "
       f"{run.metrics['test_loglik_single_gmm']:.1f}")
-display(plots.plot_image_rows(
+display(figures.plot_image_rows(
     [draw(samples_per_class, seed).images for draw in samplers.values()], list(samplers),
     title="A random draw from each sampler (one row each)",
     path=run.figure_path("samples_by_sampler")))
 
 # %% [markdown]
-# **Try this:** `-p pooled_fit_size 2000`: both same-codes models see fewer codes; does the gap
-# between them grow beyond the spread? (`-p pooled_fit_size None` fits every code, slowly.)
+# **Try this:** `-p single_gmm_fit_size 2000`: both same-codes models see fewer codes; does the gap
+# between them grow beyond the spread? (`-p single_gmm_fit_size None` fits every code, slowly.)
 #
 # ## 5. Manifold evidence
 #
@@ -283,7 +283,7 @@ print(f"median log-likelihood: test codes {manifold['loglik_median_test']:.1f}, 
       f"uniform box samples {manifold['loglik_median_uniform_box']:.1f}")
 print(f"uniform samples more likely than the least likely 1% of test codes: "
       f"{manifold['uniform_box_above_test_1pct']:.4f}")
-display(plots.plot_histograms(
+display(figures.plot_histograms(
     {"test codes": gmm.score_samples(z_test),
      "uniform box samples": gmm.score_samples(geometry.uniform_box_samples(z_train, 1000, seed))},
     "log-likelihood under the class GMMs", "Where the images live",
@@ -301,7 +301,7 @@ story.show("manifold")
 
 # %%
 with run.fitting("post_gmms"):
-    post_gmm = gmm if post_n_components == n_components else fit_or_load(ClassGaussianMixture(
+    post_gmm = gmm if post_n_components == n_components else fit_or_load(GMMClassifier(
         n_components=post_n_components, covariance_type=covariance_type, reg_covar=reg_covar,
         random_state=seed, n_jobs=-1), z_train, fit.y_train, cache_dir, name="post_gmms",
         pretrained=pretrained_file(pretrained_dir, "post_gmms.npz", required=False))
@@ -328,7 +328,7 @@ print(f"the baseline was fitted and scored in {baseline['seconds']:.1f} s")
 # %%
 proba_test = gmm.predict_proba(z_test)
 predicted_test = gmm.classes_[proba_test.argmax(axis=1)]
-display(plots.plot_confusion_matrix(data.y_test, predicted_test, names,
+display(figures.plot_confusion_matrix(data.y_test, predicted_test, names,
                                     path=run.figure_path("confusion_matrix")))
 print("Class probabilities of the first five test images:")
 show_table(diagnostics.probability_table(proba_test, data.y_test, names, range(5)), digits=2)
@@ -337,7 +337,7 @@ show_table(diagnostics.probability_table(proba_test, data.y_test, names, range(5
 wrong = diagnostics.most_confident_errors(proba_test, data.y_test, gmm.classes_, n=10)
 print(f"{(predicted_test != data.y_test).sum()} of {len(data.y_test)} test images are "
       f"misclassified; the most confident mistakes (true -> predicted, probability):")
-display(plots.plot_image_grid(
+display(figures.plot_image_grid(
     data.x_test[wrong], diagnostics.mistake_captions(wrong, proba_test, data.y_test, names),
     title="Most confidently wrong test images", path=run.figure_path("confident_mistakes")))
 
@@ -355,17 +355,17 @@ display(plots.plot_image_grid(
 # its held-out log-likelihoods), which the morphs and the explorers below use.
 
 # %%
-calibrated = copy.deepcopy(gmm).set_params(reject_quantile=reject_quantile).calibrate(
-    z_held_out, held_out.y_test)  # a copy: the class GMMs above stay as they were
+calibrated = calibration.temperature_scaled(gmm, z_held_out, held_out.y_test)  # gmm unchanged
+none_rule = ClassOutlierDetector(gmm, quantile=reject_quantile).fit(z_held_out, held_out.y_test)
 proba_test_calibrated = calibrated.predict_proba(z_test)
-run.metrics["temperature"] = calibrated.temperature_
+run.metrics["temperature"] = calibration.temperature(calibrated)
 run.metrics["ece_test"] = calibration.expected_calibration_error(proba_test, data.y_test)
 run.metrics["ece_test_calibrated"] = calibration.expected_calibration_error(
     proba_test_calibrated, data.y_test)
-print(f"temperature fitted on the held-out codes: {calibrated.temperature_:.2f}")
+print(f"temperature fitted on the held-out codes: {run.metrics['temperature']:.2f}")
 print(f"expected calibration error on test: {run.metrics['ece_test']:.4f} before, "
       f"{run.metrics['ece_test_calibrated']:.4f} after")
-display(plots_measurements.plot_reliability_diagram(
+display(measurements.plot_reliability_diagram(
     {"as fitted": calibration.reliability_curve(proba_test, data.y_test),
      "with temperature": calibration.reliability_curve(proba_test_calibrated, data.y_test)},
     path=run.figure_path("reliability")))
@@ -403,7 +403,7 @@ kept = ~rejected_test
 run.metrics["accuracy_test_kept"] = float((predicted_test == data.y_test)[kept].mean())
 print(f"accuracy on the test images kept: {run.metrics['accuracy_test_kept']:.4f} "
       f"(all: {run.metrics['accuracy_test']:.4f})")
-display(plots.plot_image_grid(data.x_test[rejected_test][:20],
+display(figures.plot_image_grid(data.x_test[rejected_test][:20],
                               [names[k] for k in data.y_test[rejected_test][:20]],
                               title="Rejected test images (true class above)",
                               path=run.figure_path("rejected_test_images")))
@@ -423,12 +423,12 @@ display(plots.plot_image_grid(data.x_test[rejected_test][:20],
 story.show("transitions")
 
 # %%
-morphs = geometry.morph_strips(autoencoder, calibrated, interpolation_pairs, samples_per_class, names,
-                               seed=seed, device=device)
+morphs = geometry.morph_strips(autoencoder, gmm, interpolation_pairs, samples_per_class, names,
+                               none=none_rule, seed=seed, device=device)
 for label, path_classes in zip(morphs.labels, morphs.predicted):
     print(f"{label}: {path_classes}")
 print(morphs.where_none())
-display(plots.plot_image_rows(morphs.images, morphs.labels,
+display(figures.plot_image_rows(morphs.images, morphs.labels,
                               title="Interpolating between two classes",
                               path=run.figure_path("interpolations")))
 
@@ -445,7 +445,7 @@ story.show("morph")
 styles = sampling.decoded_styles(autoencoder, gmm, device=device)
 print("largest component weight per class: " + ", ".join(
     f"{name} {g.weights_.max():.2f}" for name, g in zip(names, gmm.gmms_)))
-display(plots.plot_image_rows(styles, names, title="Decoded component means, heaviest first",
+display(figures.plot_image_rows(styles, names, title="Decoded component means, heaviest first",
                               path=run.figure_path("styles")))
 
 # %% [markdown]
@@ -463,7 +463,7 @@ display(plots.plot_image_rows(styles, names, title="Decoded component means, hea
 similar = similarity.class_similarity(gmm, names, n_monte_carlo, seed=seed)
 run.metrics.update(similar.metrics)
 show_table(similar.entropy_table, index_name="class", digits=3)
-display(plots.plot_kl_heatmap(similar.kl, names, path=run.figure_path("kl_divergence")))
+display(figures.plot_kl_heatmap(similar.kl, names, path=run.figure_path("kl_divergence")))
 print(similar.summary)
 
 # %% [markdown]
@@ -501,18 +501,19 @@ story.show("limits")
 decode_codes = lambda codes: decode(autoencoder, codes, device=device)  # noqa: E731
 judge_verdict = lambda images: judge.predict_proba(judge_model, images, device=device)  # noqa: E731
 start_class, end_class = interpolation_pairs[0]
-display(explore.SamplerExplorer(decode_codes, calibrated, names, judge_proba=judge_verdict,
+shown = {"calibrated": calibrated, "none": none_rule}  # the probabilities shown, the "none" rule
+display(explore.SamplerExplorer(decode_codes, gmm, names, **shown, judge_proba=judge_verdict,
                                 seed=seed))
-display(explore.MorphExplorer(decode_codes, calibrated, names, start=start_class, end=end_class,
-                              seed=seed))
-display(explore.StylesExplorer(decode_codes, calibrated, names, seed=seed))
-display(explore.DrawExplorer(decode_codes, calibrated, names,
-                             lambda images: encode(autoencoder, images, device=device),
+display(explore.MorphExplorer(decode_codes, gmm, names, **shown, start=start_class,
+                              end=end_class, seed=seed))
+display(explore.StylesExplorer(decode_codes, gmm, names, **shown, seed=seed))
+display(explore.DrawExplorer(decode_codes, gmm, names,
+                             lambda images: encode(autoencoder, images, device=device), **shown,
                              seed=seed))
 
 # %%
 if latent_dim == 2:
-    display(plots_latent.plot_latent_plane(z_train, fit.y_train, gmm, decode_codes, names,
+    display(latent.plot_latent_plane(z_train, fit.y_train, gmm, decode_codes, names,
                                            path=run.figure_path("latent_plane")))
 else:
     print(f"latent_dim is {latent_dim}: rerun with -p latent_dim 2 to map the latent plane")

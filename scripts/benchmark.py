@@ -43,7 +43,7 @@ from torchvision import transforms
 from gae_helpers.models.autoencoder import AutoencoderConfig, build_autoencoder, encode, train_autoencoder
 from gae_helpers.data.datasets import DatasetNotFoundError, load_dataset, resolve_data_dir
 from gae_helpers.models.device import native_bfloat16
-from gae_helpers.mixtures.classifier import ClassGaussianMixture
+from gae_helpers.mixtures.classifier import GMMClassifier
 from sklearn.mixture import GaussianMixture
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,7 +132,7 @@ def em_section(dataset: str, data_root) -> None:
     from search_head import (previous_accuracy, previous_class_gmms,  # scripts/, beside this
                              shipped_codes, walkthrough_defaults)
 
-    from gae_helpers.mixtures.classifier import fit_pooled_gmm, subset_index
+    from gae_helpers.mixtures.classifier import fit_single_gmm, subset_index
 
     try:
         z, y, z_val, y_val = shipped_codes(dataset, data_root)
@@ -140,24 +140,24 @@ def em_section(dataset: str, data_root) -> None:
         say(f"EM, {dataset}", "skipped (dataset not found: set GAE_DATA_DIR)")
         return
     p = walkthrough_defaults(dataset)
-    same = subset_index(len(z), p["pooled_fit_size"], random_state=0)
+    same = subset_index(len(z), p["single_gmm_fit_size"], random_state=0)
     k, post_k, reg = p["n_components"], p["post_n_components"], p["reg_covar"]
     n_classes = len(np.unique(y))
     rng = np.random.RandomState(0)
     fits = {
         "class_gmms": (lambda: previous_class_gmms(z, y, k, reg, 0),
-                       lambda: ClassGaussianMixture(k, reg_covar=reg, random_state=0,
+                       lambda: GMMClassifier(k, reg_covar=reg, random_state=0,
                                                     n_jobs=-1).fit(z, y)),
         "class_gmms_same_codes": (
             lambda: previous_class_gmms(z[same], y[same], k, reg, 0),
-            lambda: ClassGaussianMixture(k, reg_covar=reg, random_state=0,
+            lambda: GMMClassifier(k, reg_covar=reg, random_state=0,
                                          n_jobs=-1).fit(z[same], y[same])),
         "single_gmm": (
             lambda: GaussianMixture(k * n_classes, reg_covar=reg,
                                     random_state=rng.randint(2**31 - 1)).fit(z[same]),
-            lambda: fit_pooled_gmm(z[same], k * n_classes, reg_covar=reg, random_state=0)),
+            lambda: fit_single_gmm(z[same], k * n_classes, reg_covar=reg, random_state=0)),
         "post_gmms": (lambda: previous_class_gmms(z, y, post_k, reg, 0),
-                      lambda: ClassGaussianMixture(post_k, reg_covar=reg, random_state=0,
+                      lambda: GMMClassifier(post_k, reg_covar=reg, random_state=0,
                                                    n_jobs=-1).fit(z, y)),
     }
     total_before = total_now = 0.0

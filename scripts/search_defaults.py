@@ -30,7 +30,7 @@ from gae_helpers.models.autoencoder import AutoencoderConfig, build_autoencoder,
 from gae_helpers.models.checkpoint import cache_path, load_model, save_model
 from gae_helpers.data.datasets import load_dataset, validation_split
 from gae_helpers.models.device import resolve_precision
-from gae_helpers.mixtures.classifier import ClassGaussianMixture
+from gae_helpers.mixtures.classifier import GMMClassifier
 from gae_helpers.data.storage import atomic_path
 
 FIELDS = ["dataset", "architecture", "widths", "latent_dim", "epochs", "batch_size",
@@ -114,7 +114,7 @@ def main(argv=None):
             scaler = {"none": FunctionTransformer(), "standard": StandardScaler(),
                       "whiten": PCA(whiten=True, random_state=args.seed)}[scaling]
             scaler.fit(z_train)
-            gmm = ClassGaussianMixture(n_components=k, covariance_type=cov, reg_covar=reg,
+            gmm = GMMClassifier(n_components=k, covariance_type=cov, reg_covar=reg,
                                        init_params=init, max_iter=iters, tol=tol,
                                        random_state=args.seed).fit(scaler.transform(z_train),
                                                                    data.y_train)

@@ -28,7 +28,7 @@ from threadpoolctl import threadpool_limits
 from gae_helpers.models.autoencoder import (AutoencoderConfig, encode, standardise_codes,
                                      train_or_load_autoencoder)
 from gae_helpers.data.datasets import load_dataset, validation_split
-from gae_helpers.mixtures.classifier import ClassGaussianMixture, fit_pooled_gmm, subset_index
+from gae_helpers.mixtures.classifier import GMMClassifier, fit_single_gmm, subset_index
 from gae_helpers.run.parameters import check_parameters
 from gae_helpers.run.report import cpu_model, pretrained_file
 from gae_helpers.models.shipped import resolve_pretrained_dir
@@ -62,7 +62,7 @@ def shipped_codes(dataset: str, data_dir=None):
 
 
 def previous_class_gmms(X, y, n_components, reg_covar, seed):
-    """The class GMMs as ClassGaussianMixture fitted them before round 5: float64, one class
+    """The class GMMs as GMMClassifier fitted them before round 5: float64, one class
     after another, OpenBLAS on every thread it starts with (make bench's and round 5's
     "previous code")."""
     seed = np.random.RandomState(seed).randint(np.iinfo(np.int32).max)
@@ -105,10 +105,10 @@ def em_rounds(dataset: str) -> None:
     z, y, zv, yv = shipped_codes(dataset)
     p = walkthrough_defaults(dataset)
     k, reg = p["n_components"], p["reg_covar"]
-    same = subset_index(len(z), p["pooled_fit_size"], random_state=0)
+    same = subset_index(len(z), p["single_gmm_fit_size"], random_state=0)
 
     def cgm(**kw):
-        return ClassGaussianMixture(k, reg_covar=reg, random_state=0, **kw)
+        return GMMClassifier(k, reg_covar=reg, random_state=0, **kw)
 
     def previous():
         return previous_accuracy(previous_class_gmms(z, y, k, reg, 0), y, zv, yv)
@@ -146,7 +146,7 @@ def em_rounds(dataset: str) -> None:
     model, s = timed(warm_same)
     row(dataset, "the same, warm-started from the class GMMs on all codes (1 thread, in turn)",
         model.score(zv, yv), s)
-    model, s = timed(lambda: ClassGaussianMixture(p["post_n_components"], reg_covar=reg,
+    model, s = timed(lambda: GMMClassifier(p["post_n_components"], reg_covar=reg,
                                                   random_state=0, n_jobs=-1).fit(z, y))
     row(dataset, "the post's 6 components, cold start (ours)", model.score(zv, yv), s)
 
@@ -162,11 +162,11 @@ def em_rounds(dataset: str) -> None:
     acc, s = timed(warm_post)
     row(dataset, "the post's 6 components, warm-started from the 6 heaviest of our 12", acc, s)
     n_classes = len(np.unique(y))
-    model, s = timed(lambda: fit_pooled_gmm(z[same], k * n_classes, reg_covar=reg,
+    model, s = timed(lambda: fit_single_gmm(z[same], k * n_classes, reg_covar=reg,
                                             random_state=0))
     row(dataset, f"the single GMM, {k * n_classes} components on the {len(same):,} codes (ours)",
         None, s)
-    model, s = timed(lambda: fit_pooled_gmm(z[same], k * n_classes, reg_covar=reg,
+    model, s = timed(lambda: fit_single_gmm(z[same], k * n_classes, reg_covar=reg,
                                             random_state=0, tol=1e-2))
     row(dataset, "the single GMM, tol=1e-2", None, s)
 
@@ -176,7 +176,7 @@ def head_rounds(dataset: str) -> None:
     for k, reg, cov in ((12, 0.03, "full"), (16, 0.03, "full"), (24, 0.03, "full"),
                         (24, 0.01, "full"), (24, 0.1, "full"), (36, 0.03, "full"),
                         (48, 0.03, "diag"), (96, 0.03, "diag")):
-        model, s = timed(lambda: ClassGaussianMixture(k, covariance_type=cov, reg_covar=reg,
+        model, s = timed(lambda: GMMClassifier(k, covariance_type=cov, reg_covar=reg,
                                                       random_state=0, n_jobs=-1).fit(z, y))
         row(dataset, f"class GMMs, {k} {cov} components, reg_covar {reg}",
             model.score(zv, yv), s)

@@ -41,7 +41,7 @@ TRAINING_PARAMETERS = ("dataset", "n_train", "validation_fraction", "architectur
                        "epochs", "batch_size", "learning_rate", "lr_schedule", "deform", "beta",
                        "seed")
 GMM_PARAMETERS = ("n_components", "post_n_components", "covariance_type", "reg_covar",
-                  "code_scaling", "pooled_fit_size")
+                  "code_scaling", "single_gmm_fit_size")
 JUDGE_DATASETS = ("digits", "mnist", "fashion-mnist")
 DEFAULT_DATASETS = ("mnist", "fashion-mnist")
 COMMAND = "make models"
@@ -119,7 +119,7 @@ def keep_gmms(cache: Path, folder: Path, entry: dict, run: Path) -> None:
     :func:`gae_helpers.mixtures.cache.save_compact`, so that a shipped run fits none."""
     from sklearn.mixture import GaussianMixture
 
-    from gae_helpers.mixtures.classifier import ClassGaussianMixture
+    from gae_helpers.mixtures.classifier import GMMClassifier
     from gae_helpers.mixtures.cache import read_entry, save_compact
 
     parameters = json.loads((run / "metrics.json").read_text())["parameters"]
@@ -128,7 +128,7 @@ def keep_gmms(cache: Path, folder: Path, entry: dict, run: Path) -> None:
         if len(found) != 1:
             raise RuntimeError(f"expected one {name} fit in {cache}, found {len(found)}")
         state, model = read_entry(found[0], GaussianMixture() if name == "single_gmm"
-                                  else ClassGaussianMixture())
+                                  else GMMClassifier())
         target = folder / f"{name}.npz"
         save_compact(model, target, {k: v for k, v in state.items() if k.startswith("fit_on.")})
         record(str(target.relative_to(models_dir())), {

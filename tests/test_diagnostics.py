@@ -4,7 +4,7 @@ import pandas as pd
 from gae_helpers.measure.diagnostics import (accuracy_summary, limitations, most_confident_errors,
                                      per_class_accuracy, probability_table, reconstruction_error,
                                      top_confusions)
-from gae_helpers.mixtures.classifier import ClassGaussianMixture
+from gae_helpers.mixtures.classifier import GMMClassifier
 
 
 def test_errors_and_accuracies():
@@ -24,8 +24,8 @@ def test_accuracy_summary_puts_the_post_beside_this_run():
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(200, 2)), np.repeat([0, 1], 100)
     X[y == 1] += 3
-    ours = ClassGaussianMixture(n_components=2, random_state=0).fit(X, y)
-    post = ClassGaussianMixture(n_components=6, random_state=0).fit(X, y)
+    ours = GMMClassifier(n_components=2, random_state=0).fit(X, y)
+    post = GMMClassifier(n_components=6, random_state=0).fit(X, y)
     summary = accuracy_summary("mnist", ours, post, X, y, X, y)
     assert summary.table.loc["the post (60 epochs)", "test accuracy"] == 0.9766
     assert summary.metrics["accuracy_test"] == ours.score(X, y)

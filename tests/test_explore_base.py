@@ -13,7 +13,8 @@ import torch
 from gae_helpers import explore
 from gae_helpers.models.autoencoder import (AutoencoderConfig, build_autoencoder, decode, encode,
                                      train_autoencoder)
-from gae_helpers.mixtures.classifier import ClassGaussianMixture
+from gae_helpers.mixtures.classifier import GMMClassifier
+from gae_helpers.mixtures.outliers import ClassOutlierDetector
 
 PNG = b"\x89PNG\r\n\x1a\n"
 ALL = [explore.SamplerExplorer, explore.MorphExplorer, explore.StylesExplorer,
@@ -37,12 +38,12 @@ def _fit(digits):
     finally:
         torch.set_num_threads(threads)
     codes = encode(model, digits.x_train)
-    gmm = ClassGaussianMixture(n_components=2, reg_covar=0.1, reject_quantile=0.01,
-                               random_state=0).fit(codes, digits.y_train)
+    gmm = GMMClassifier(n_components=2, reg_covar=0.1, random_state=0).fit(codes, digits.y_train)
+    none = ClassOutlierDetector(gmm, quantile=0.01).fit(codes, digits.y_train)
     pixels = LogisticRegression(max_iter=3000).fit(
         digits.x_train.reshape(len(digits.x_train), -1).numpy(), digits.y_train)
     f = Fitted()
-    f.model, f.gmm, f.names, f.data = model, gmm, digits.class_names, digits
+    f.model, f.gmm, f.none, f.names, f.data = model, gmm, none, digits.class_names, digits
     f.decode = lambda z: decode(model, z)
     f.encode = lambda x: encode(model, x)
     f.judge = lambda x: pixels.predict_proba(np.asarray(x).reshape(len(x), -1))
@@ -62,6 +63,7 @@ def new_explorer(kind, f, **kwargs):
     """An explorer of ``kind`` on the fitted model that raises its callbacks' errors."""
     if kind is explore.DrawExplorer:
         kwargs.setdefault("encode", f.encode)
+    kwargs.setdefault("none", f.none)
     ex = kind(f.decode, f.gmm, f.names, **kwargs)
     ex.raise_errors = True
     return ex
@@ -103,7 +105,7 @@ def test_bad_inputs_are_refused(fitted):
     with pytest.raises(ValueError, match="class_names has 3 names"):
         explore.SamplerExplorer(fitted.decode, fitted.gmm, ["a", "b", "c"])
     with pytest.raises(ValueError, match="fitted"):
-        explore.SamplerExplorer(fitted.decode, ClassGaussianMixture(), fitted.names)
+        explore.SamplerExplorer(fitted.decode, GMMClassifier(), fitted.names)
     with pytest.raises(ValueError, match="Unknown class"):
         explore.SamplerExplorer(fitted.decode, fitted.gmm, fitted.names, class_label=42)
 

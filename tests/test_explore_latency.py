@@ -12,7 +12,8 @@ import pytest
 
 from gae_helpers import explore
 from gae_helpers.models.autoencoder import AutoencoderConfig, build_autoencoder, decode, encode
-from gae_helpers.mixtures.classifier import ClassGaussianMixture
+from gae_helpers.mixtures.classifier import GMMClassifier
+from gae_helpers.mixtures.outliers import ClassOutlierDetector
 from test_explore_base import ALL, fitted, new_explorer  # noqa: F401 (fitted: a fixture)
 
 
@@ -113,15 +114,17 @@ def synthetic28():
     model = build_autoencoder(AutoencoderConfig("conv", (1, 28, 28), latent_dim=32), seed=0)
     rng = np.random.default_rng(0)
     codes = rng.normal(size=(1200, 32)) + np.repeat(rng.normal(size=(10, 32)) * 3, 120, 0)
-    gmm = ClassGaussianMixture(n_components=12, reg_covar=0.1, reject_quantile=0.01,
-                               max_iter=20, random_state=0).fit(codes, np.repeat(range(10), 120))
-    return model, gmm
+    labels = np.repeat(range(10), 120)
+    gmm = GMMClassifier(n_components=12, reg_covar=0.1, max_iter=20, random_state=0).fit(
+        codes, labels)
+    return model, gmm, ClassOutlierDetector(gmm, quantile=0.01).fit(codes, labels)
 
 
 @pytest.mark.parametrize("kind", ALL, ids=lambda k: k.__name__)
 def test_latency_28x28(synthetic28, kind):
-    model, gmm = synthetic28
+    model, gmm, none = synthetic28
     kwargs = {"encode": lambda x: encode(model, x)} if kind is explore.DrawExplorer else {}
+    kwargs["none"] = none
     ex = kind(lambda z: decode(model, z), gmm, [str(k) for k in range(10)], **kwargs)
     timing = measure_latency(ex, n=20)
     print(f"\nlatency synthetic 28x28 {timing}")

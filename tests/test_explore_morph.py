@@ -1,12 +1,11 @@
 """The morph explorer (gae_helpers/explore/morph.py): the line between two classes' codes and
-the mixtures' verdict along it, "none" by gmm.reject."""
+the mixtures' verdict along it, "none" by a ClassOutlierDetector."""
 
 import copy
 
 import numpy as np
 
 from gae_helpers import explore
-from gae_helpers.explore.morph import none_rule
 from test_explore_base import fitted, new_explorer  # noqa: F401 (fitted: a fixture)
 
 
@@ -35,14 +34,15 @@ def test_morph_moves_along_the_line(fitted):  # noqa: F811
 
 
 def test_morph_marks_none_when_rejected(fitted):  # noqa: F811
-    gmm = copy.deepcopy(fitted.gmm)
-    gmm.thresholds_ = np.full(len(gmm.classes_), np.inf)  # everything is "none"
-    ex = explore.MorphExplorer(fitted.decode, gmm, fitted.names, start=0, end=1)
+    none = copy.deepcopy(fitted.none)
+    none.thresholds_ = np.full(len(fitted.gmm.classes_), np.inf)  # everything is "none"
+    ex = explore.MorphExplorer(fitted.decode, fitted.gmm, fitted.names, none=none, start=0,
+                               end=1)
     assert ex.rejected is True
     assert "GMMs say none (nearest" in ex.summary()
     assert ex._bars.bars[-1].get_width() == 1.0
-    gmm.thresholds_ = None  # no reject option: no "none" row at all
-    ex = explore.MorphExplorer(fitted.decode, gmm, fitted.names, start=0, end=1)
+    # no rule for "none": no "none" row at all
+    ex = explore.MorphExplorer(fitted.decode, fitted.gmm, fitted.names, start=0, end=1)
     assert ex.rejected is None and len(ex._bars.bars) == len(fitted.names)
     assert "none" not in ex.summary()
 
@@ -50,14 +50,12 @@ def test_morph_marks_none_when_rejected(fitted):  # noqa: F811
 def test_morph_caption_says_the_rule_of_none(fitted):  # noqa: F811
     ex = new_explorer(explore.MorphExplorer, fitted)
     shown = " ".join(t.get_text().replace("\n", " ") for t in ex._fig.texts)
-    assert none_rule(fitted.gmm) in shown
-    assert "held-out 1% threshold (gmm.reject)" in shown
-    assert "held-out" in explore.MorphExplorer.__doc__ and "reject_score" in shown
-    # the rule it states is the one it applies: gmm.reject, per-class likelihood thresholds
+    assert fitted.none.describe() in shown
+    assert "held-out 0.01 quantile (ClassOutlierDetector)" in shown
+    assert "held-out" in explore.MorphExplorer.__doc__ and "section 8's image score" in shown
+    # the rule it states is the one it applies: per-class likelihood thresholds
     loglik = fitted.gmm.class_log_likelihood(ex.code[None])[0]
     best = int(np.argmax(ex.proba))
-    assert ex.rejected == bool(loglik[best] < fitted.gmm.thresholds_[best])
-    gmm = copy.deepcopy(fitted.gmm)
-    gmm.thresholds_ = None  # no thresholds: no rule to state
-    ex = explore.MorphExplorer(fitted.decode, gmm, fitted.names)
+    assert ex.rejected == bool(loglik[best] < fitted.none.thresholds_[best])
+    ex = explore.MorphExplorer(fitted.decode, fitted.gmm, fitted.names)  # no rule to state
     assert not any("'none'" in t.get_text() for t in ex._fig.texts)

@@ -4,7 +4,8 @@ import pytest
 from gae_helpers.models.autoencoder import AutoencoderConfig, decode
 from gae_helpers.measure.geometry import (Morphs, interpolate, morph_strips, uniform_box_evidence,
                                   uniform_box_samples)
-from gae_helpers.mixtures.classifier import ClassGaussianMixture
+from gae_helpers.mixtures.classifier import GMMClassifier
+from gae_helpers.mixtures.outliers import ClassOutlierDetector
 
 
 def test_interpolate_includes_both_ends():
@@ -29,7 +30,7 @@ def test_uniform_box_is_unlikely_under_tight_classes():
     rng = np.random.default_rng(0)
     X = np.vstack([rng.normal(-5, 0.2, (200, 4)), rng.normal(5, 0.2, (200, 4))])
     y = np.repeat([0, 1], 200)
-    model = ClassGaussianMixture(n_components=1, random_state=0).fit(X, y)
+    model = GMMClassifier(n_components=1, random_state=0).fit(X, y)
     evidence = uniform_box_evidence(model, X, X[::3], n_samples=500, seed=0)
     assert evidence["uniform_box_above_test_1pct"] < 0.01
     assert evidence["loglik_median_uniform_box"] < evidence["loglik_median_test"] - 10
@@ -43,7 +44,7 @@ def test_interpolate_is_evenly_spaced_on_the_line():
     assert path.shape == (7, 3)
     steps = np.diff(path, axis=0)
     np.testing.assert_allclose(steps, np.tile((end - start) / 6, (6, 1)))
-    # Row vectors (1, d), as ClassGaussianMixture.sample returns them, are accepted.
+    # Row vectors (1, d), as GMMClassifier.sample returns them, are accepted.
     np.testing.assert_allclose(interpolate(start[None], end[None], steps=7), path)
     np.testing.assert_allclose(interpolate(start, end, steps=2), [start, end])
     np.testing.assert_allclose(interpolate(start, start, steps=4), np.tile(start, (4, 1)))
@@ -55,12 +56,17 @@ CENTRES = np.array([[-10.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
 NAMES = ("zero", "one", "two")
 
 
-def separated_model(reject_quantile=None):
+def separated_model():
     rng = np.random.default_rng(0)
     X = np.vstack([rng.normal(c, 0.5, (100, 2)) for c in CENTRES])
     y = np.repeat([0, 1, 2], 100)
-    return ClassGaussianMixture(n_components=1, reject_quantile=reject_quantile,
-                                random_state=0).fit(X, y)
+    return GMMClassifier(n_components=1, random_state=0).fit(X, y)
+
+
+def none_rule(model, quantile=0.01):
+    rng = np.random.default_rng(1)
+    X = np.vstack([rng.normal(c, 0.5, (100, 2)) for c in CENTRES])
+    return ClassOutlierDetector(model, quantile=quantile).fit(X, np.repeat([0, 1, 2], 100))
 
 
 @pytest.fixture(scope="module")
@@ -102,9 +108,9 @@ def test_morph_strips_decode_a_straight_path_between_the_classes(small_ae):
 
 
 def test_morph_strips_say_none_between_far_apart_classes(small_ae):
-    model = separated_model(reject_quantile=0.01)
+    model = separated_model()
     morphs = morph_strips(small_ae, model, [(0, 1)], steps=9, class_names=NAMES,
-                          device="cpu")
+                          none=none_rule(model), device="cpu")
     words = morphs.predicted[0].split(" ")
     assert len(words) == 9
     # The ends are typical codes of their classes; every step between lies 2.5 or more

@@ -4,12 +4,12 @@ from sklearn.exceptions import NotFittedError
 from sklearn.mixture import GaussianMixture
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from gae_helpers.mixtures.classifier import ClassGaussianMixture, fit_pooled_gmm, sample_gmm
+from gae_helpers.mixtures.classifier import GMMClassifier, fit_single_gmm, sample_gmm
 
 
 @parametrize_with_checks([
-    ClassGaussianMixture(n_components=1),
-    ClassGaussianMixture(n_components=1, covariance_type="diag", priors="uniform"),
+    GMMClassifier(n_components=1),
+    GMMClassifier(n_components=1, covariance_type="diag", priors="uniform"),
 ])
 def test_sklearn_contract(estimator, check):
     check(estimator)
@@ -26,7 +26,7 @@ def blobs(n_per_class=100, seed=0, dim=3):
 def test_separated_blobs_are_classified_perfectly():
     X, y = blobs()
     X_test, y_test = blobs(seed=1)
-    model = ClassGaussianMixture(n_components=2, random_state=0).fit(X, y)
+    model = GMMClassifier(n_components=2, random_state=0).fit(X, y)
     assert (model.predict(X_test) == y_test).all()
     proba = model.predict_proba(X_test)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
@@ -35,14 +35,14 @@ def test_separated_blobs_are_classified_perfectly():
 
 def test_same_seed_same_model():
     X, y = blobs()
-    a = ClassGaussianMixture(n_components=3, random_state=7).fit(X, y)
-    b = ClassGaussianMixture(n_components=3, random_state=7).fit(X, y)
+    a = GMMClassifier(n_components=3, random_state=7).fit(X, y)
+    b = GMMClassifier(n_components=3, random_state=7).fit(X, y)
     np.testing.assert_array_equal(a.score_samples(X), b.score_samples(X))
 
 
 def test_predict_proba_does_not_overflow_far_from_every_class():
     X, y = blobs(dim=64)
-    model = ClassGaussianMixture(n_components=1, random_state=0).fit(X, y)
+    model = GMMClassifier(n_components=1, random_state=0).fit(X, y)
     far = np.full((2, 64), 1e4)
     assert np.all(model.class_log_likelihood(far) < -1e6)  # exp() of these would be 0
     proba = model.predict_proba(far)
@@ -55,48 +55,20 @@ def test_priors_shift_decisions_at_the_boundary():
     # -4 is 4 from class 1's centre and 6 from class 0's: class 1 wins by about 10 nats, less
     # than the log(1e6) = 13.8 nats the skewed prior gives class 0.
     point = np.array([[-4.0]])
-    uniform = ClassGaussianMixture(n_components=1, priors="uniform", random_state=0).fit(X, y)
-    skewed = ClassGaussianMixture(n_components=1, priors=[1e6, 1, 1], random_state=0).fit(X, y)
+    uniform = GMMClassifier(n_components=1, priors="uniform", random_state=0).fit(X, y)
+    skewed = GMMClassifier(n_components=1, priors=[1e6, 1, 1], random_state=0).fit(X, y)
     np.testing.assert_allclose(uniform.class_prior_, 1 / 3)
     assert uniform.predict(point)[0] == 1
     assert skewed.predict(point)[0] == 0
     assert skewed.predict_proba(point)[0, 0] > 0.9 > uniform.predict_proba(point)[0, 0]
     np.testing.assert_allclose(skewed.class_prior_.sum(), 1.0)
-    empirical = ClassGaussianMixture(n_components=1).fit(X[:250], y[:250])
+    empirical = GMMClassifier(n_components=1).fit(X[:250], y[:250])
     np.testing.assert_allclose(empirical.class_prior_, [100 / 250, 100 / 250, 50 / 250])
-
-
-def test_reject_option_says_none_for_far_points_only():
-    X, y = blobs(n_per_class=500)
-    model = ClassGaussianMixture(n_components=1, reject_quantile=0.01, random_state=0).fit(X, y)
-    assert model.thresholds_.shape == (3,)
-    far = np.full((1, 3), 100.0)
-    assert model.predict(far)[0] == -1
-    X_test, y_test = blobs(n_per_class=500, seed=1)
-    pred = model.predict(X_test)
-    assert 0 < np.mean(pred == -1) < 0.05
-    kept = pred != -1
-    assert (pred[kept] == y_test[kept]).all()
-
-
-def test_reject_label_can_be_a_string():
-    X, y = blobs()
-    names = np.array(["a", "b", "c"])[y]
-    model = ClassGaussianMixture(n_components=1, reject_quantile=0.05, reject_label="none",
-                                 random_state=0).fit(X, names)
-    assert model.predict(np.full((1, 3), 100.0))[0] == "none"
-
-
-def test_reject_without_quantile_is_a_clear_error():
-    X, y = blobs()
-    model = ClassGaussianMixture(n_components=1).fit(X, y)
-    with pytest.raises(ValueError, match="reject_quantile"):
-        model.reject(X)
 
 
 def test_sample_draws_from_the_named_class():
     X, y = blobs()
-    model = ClassGaussianMixture(n_components=2, random_state=0).fit(X, y)
+    model = GMMClassifier(n_components=2, random_state=0).fit(X, y)
     points, labels = model.sample(50, class_label=2, random_state=0)
     assert points.shape == (50, 3) and (labels == 2).all()
     assert (model.predict(points) == 2).all()
@@ -111,7 +83,7 @@ def test_sample_draws_from_the_named_class():
 def test_too_many_components_for_a_class_is_a_clear_error():
     X, y = blobs(n_per_class=4)
     with pytest.raises(ValueError, match="Class 0 has 4 samples") as info:
-        ClassGaussianMixture(n_components=6).fit(X, y)
+        GMMClassifier(n_components=6).fit(X, y)
     assert "fewer than n_components=6" in str(info.value)
     assert "lower n_components to at most 4" in str(info.value)
 
@@ -121,8 +93,8 @@ def test_nan_in_codes_is_a_clear_error():
     X[3, 1] = np.nan
     with pytest.raises(ValueError,
                        match=r"codes contain NaN or infinite values in 1 rows \(first: \[3\]\)"):
-        ClassGaussianMixture(n_components=1).fit(X, y)
-    fitted = ClassGaussianMixture(n_components=1).fit(np.nan_to_num(X), y)
+        GMMClassifier(n_components=1).fit(X, y)
+    fitted = GMMClassifier(n_components=1).fit(np.nan_to_num(X), y)
     with pytest.raises(ValueError, match="retrain it"):
         fitted.predict(X)
 
@@ -130,61 +102,28 @@ def test_nan_in_codes_is_a_clear_error():
 def test_unfitted_and_bad_priors():
     X, y = blobs()
     with pytest.raises(NotFittedError):
-        ClassGaussianMixture().predict(X)
-    with pytest.raises(ValueError, match="priors must"):
-        ClassGaussianMixture(n_components=1, priors="flat").fit(X, y)
+        GMMClassifier().predict(X)
+    with pytest.raises(ValueError, match="The 'priors' parameter of GMMClassifier must be"):
+        GMMClassifier(n_components=1, priors="flat").fit(X, y)
     with pytest.raises(ValueError, match="3 positive numbers"):
-        ClassGaussianMixture(n_components=1, priors=[1, 2]).fit(X, y)
+        GMMClassifier(n_components=1, priors=[1, 2]).fit(X, y)
 
 
-def test_pooled_gmm_fits_all_codes():
+def test_single_gmm_fits_all_codes():
     X, _ = blobs()
-    gmm = fit_pooled_gmm(X, n_components=3, random_state=0)
+    gmm = fit_single_gmm(X, n_components=3, random_state=0)
     assert gmm.means_.shape == (3, 3)
-    small = fit_pooled_gmm(X, n_components=3, max_samples=30, random_state=0)
+    small = fit_single_gmm(X, n_components=3, max_samples=30, random_state=0)
     assert small.n_features_in_ == 3 and not np.allclose(small.means_, gmm.means_)
-
-
-def test_calibrate_sets_thresholds_that_reject_the_quantile_of_unseen_codes():
-    X, y = blobs(n_per_class=60, dim=8)
-    held_X, held_y = blobs(n_per_class=3000, seed=1, dim=8)
-    new_X, new_y = blobs(n_per_class=3000, seed=2, dim=8)
-    model = ClassGaussianMixture(n_components=2, reject_quantile=0.05, random_state=3).fit(X, y)
-    in_sample = model.reject(new_X).mean()
-    model.calibrate(held_X, held_y, temperature=False)
-    unseen = model.reject(new_X).mean()
-    # 60 training codes in 8 dimensions overfit: in-sample thresholds reject far more
-    assert in_sample > 0.1
-    assert abs(unseen - 0.05) < 0.015
-    with pytest.raises(ValueError, match=r"Labels \[7\] are not among"):
-        model.calibrate(X[:2], [0, 7])
-    with pytest.raises(ValueError, match="lack classes"):
-        model.calibrate(X[:5], y[:5])
-
-
-def test_temperature_softens_without_changing_decisions():
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(600, 2))
-    y = (X[:, 0] + rng.normal(scale=1.0, size=600) > 0).astype(int)  # overlapping classes
-    model = ClassGaussianMixture(n_components=3, random_state=0).fit(X[:40], y[:40])
-    before = model.predict_proba(X[300:])
-    model.calibrate(X[40:300], y[40:300])
-    after = model.predict_proba(X[300:])
-    assert model.temperature_ > 1
-    np.testing.assert_array_equal(before.argmax(1), after.argmax(1))
-    assert after.max(1).mean() < before.max(1).mean()
-    np.testing.assert_allclose(after.sum(1), 1.0)
-    with pytest.raises(ValueError, match="temperature must be a number > 0"):
-        ClassGaussianMixture(n_components=1, temperature=0).fit(X, y)
 
 
 def test_samples_come_shuffled_not_grouped_by_component():
     X = np.concatenate([np.full((50, 1), -5.0), np.full((50, 1), 5.0)])
     X += np.random.default_rng(0).normal(scale=0.1, size=X.shape)
-    gmm = ClassGaussianMixture(n_components=2, random_state=0).fit(X, np.zeros(100, int))
+    gmm = GMMClassifier(n_components=2, random_state=0).fit(X, np.zeros(100, int))
     first_ten = sample_gmm(gmm.gmms_[0], 1000, random_state=0)[:10, 0]
     assert (first_ten < 0).any() and (first_ten > 0).any()
-    codes, labels = ClassGaussianMixture(n_components=1, random_state=0).fit(
+    codes, labels = GMMClassifier(n_components=1, random_state=0).fit(
         *blobs()).sample(300, random_state=0)
     assert len(set(labels[:10])) > 1
 
@@ -193,8 +132,8 @@ def test_classes_fitted_in_parallel_give_the_same_mixtures():
     rng = np.random.default_rng(0)
     X = np.vstack([rng.normal(c, 1.0, (120, 3)) for c in range(4)])
     y = np.repeat(np.arange(4), 120)
-    one = ClassGaussianMixture(n_components=3, random_state=0).fit(X, y)
-    two = ClassGaussianMixture(n_components=3, random_state=0, n_jobs=2).fit(X, y)
+    one = GMMClassifier(n_components=3, random_state=0).fit(X, y)
+    two = GMMClassifier(n_components=3, random_state=0, n_jobs=2).fit(X, y)
     for a, b in zip(one.gmms_, two.gmms_):
         np.testing.assert_array_equal(a.means_, b.means_)
     np.testing.assert_array_equal(one.n_iter_, two.n_iter_)
@@ -215,8 +154,26 @@ def test_fits_run_on_one_blas_thread_and_restore_the_limits():
     X, y = rng.normal(size=(100, 2)), np.repeat([0, 1], 50)
     GaussianMixture.fit = spy
     try:
-        ClassGaussianMixture(n_components=2, random_state=0).fit(X, y)
+        GMMClassifier(n_components=2, random_state=0).fit(X, y)
     finally:
         GaussianMixture.fit = original
     assert seen and all(all(n == 1 for n in counts) for counts in seen)
     assert [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"] == before
+
+
+@pytest.mark.parametrize("param, value", [("n_components", 0), ("covariance_type", "full-ish"),
+                                          ("reg_covar", -1.0), ("tol", "small"),
+                                          ("n_init", 0), ("init_params", "median")])
+def test_bad_parameters_are_refused_by_the_declared_constraints(param, value):
+    X, y = blobs()
+    with pytest.raises(ValueError, match=f"The '{param}' parameter of GMMClassifier must be"):
+        GMMClassifier(**{param: value}).fit(X, y)
+
+
+def test_decision_function_is_the_log_posterior():
+    X, y = blobs()
+    model = GMMClassifier(n_components=1, random_state=0).fit(X, y)
+    np.testing.assert_allclose(model.decision_function(X), model.predict_log_proba(X))
+    two = GMMClassifier(n_components=1, random_state=0).fit(X[y < 2], y[y < 2])
+    log_p = two.predict_log_proba(X)
+    np.testing.assert_allclose(two.decision_function(X), (log_p[:, 1] - log_p[:, 0]) / 2)

@@ -5,7 +5,7 @@ import pytest
 from sklearn.mixture import GaussianMixture
 
 from gae_helpers.mixtures import cache as mixture_cache
-from gae_helpers.mixtures.classifier import ClassGaussianMixture
+from gae_helpers.mixtures.classifier import GMMClassifier
 from gae_helpers.mixtures.cache import fit_or_load
 
 
@@ -18,12 +18,11 @@ def data(seed=0):
 def test_a_cached_class_model_behaves_like_the_fitted_one(tmp_path, monkeypatch):
     X, y = data()
     probe, _ = data(seed=1)
-    est = ClassGaussianMixture(n_components=2, reject_quantile=0.05, random_state=0)
+    est = GMMClassifier(n_components=2, random_state=0)
     fitted = fit_or_load(est, X, y, cache_dir=tmp_path)
-    monkeypatch.setattr(ClassGaussianMixture, "fit", lambda *a: pytest.fail("fitted again"))
+    monkeypatch.setattr(GMMClassifier, "fit", lambda *a: pytest.fail("fitted again"))
     loaded = fit_or_load(est, X, y, cache_dir=tmp_path)
     np.testing.assert_array_equal(loaded.predict_proba(probe), fitted.predict_proba(probe))
-    np.testing.assert_array_equal(loaded.thresholds_, fitted.thresholds_)
     np.testing.assert_array_equal(loaded.sample(50, random_state=3)[0],
                                   fitted.sample(50, random_state=3)[0])
     assert loaded.converged_ == fitted.converged_ and loaded.get_params() == est.get_params()
@@ -68,17 +67,17 @@ def test_a_compact_file_is_loaded_instead_of_fitting_and_only_for_its_own_fit(tm
                                                                              monkeypatch):
     X, y = data()
     probe, _ = data(seed=1)
-    est = ClassGaussianMixture(n_components=2, random_state=0)
+    est = GMMClassifier(n_components=2, random_state=0)
     fitted = fit_or_load(est, X, y, cache_dir=tmp_path, name="class_gmms")
     entry = next(tmp_path.glob("class_gmms-*.npz"))
-    state, restored = mixture_cache.read_entry(entry, ClassGaussianMixture())
+    state, restored = mixture_cache.read_entry(entry, GMMClassifier())
     assert restored.get_params() == est.get_params()
     shipped = tmp_path / "shipped" / "class_gmms.npz"
     shipped.parent.mkdir()
     # as scripts/ship_models.py does: the cache entry's fingerprint of its codes and labels
     mixture_cache.save_compact(restored, shipped,
                                {k: v for k, v in state.items() if k.startswith("fit_on.")})
-    monkeypatch.setattr(ClassGaussianMixture, "fit", lambda *a: pytest.fail("fitted again"))
+    monkeypatch.setattr(GMMClassifier, "fit", lambda *a: pytest.fail("fitted again"))
     loaded = fit_or_load(est, X, y, cache_dir=tmp_path / "empty", pretrained=shipped)
     np.testing.assert_allclose(loaded.predict_log_proba(probe), fitted.predict_log_proba(probe),
                                atol=1e-4)
@@ -91,19 +90,19 @@ def test_a_compact_file_is_loaded_instead_of_fitting_and_only_for_its_own_fit(tm
 
 
 @pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
-@pytest.mark.parametrize("kind", [GaussianMixture, ClassGaussianMixture])
+@pytest.mark.parametrize("kind", [GaussianMixture, GMMClassifier])
 def test_a_compact_file_of_every_covariance_type_round_trips(tmp_path, covariance_type, kind):
     X, y = data()
     probe, _ = data(seed=1)
-    est = kind(n_components=2 if kind is ClassGaussianMixture else 3,
+    est = kind(n_components=2 if kind is GMMClassifier else 3,
                covariance_type=covariance_type, random_state=0)
-    fitted = est.fit(X, y) if kind is ClassGaussianMixture else est.fit(X)
+    fitted = est.fit(X, y) if kind is GMMClassifier else est.fit(X)
     path = tmp_path / "compact.npz"
     mixture_cache.save_compact(fitted, path, mixture_cache.fingerprint(X, y))
     _, loaded = mixture_cache.read_entry(path, kind())
     np.testing.assert_allclose(loaded.score_samples(probe), fitted.score_samples(probe),
                                rtol=0, atol=1e-5)
-    gmms = zip(*(m.gmms_ if kind is ClassGaussianMixture else [m] for m in (fitted, loaded)))
+    gmms = zip(*(m.gmms_ if kind is GMMClassifier else [m] for m in (fitted, loaded)))
     for ours, theirs in gmms:
         for name in ("covariances_", "precisions_", "precisions_cholesky_"):
             np.testing.assert_allclose(getattr(theirs, name), getattr(ours, name),
@@ -139,7 +138,7 @@ def _standardised(X):
 def test_a_compact_file_loads_only_onto_its_own_codes_and_labels(tmp_path):
     X, y = data()
     X = _standardised(X)
-    est = ClassGaussianMixture(n_components=2, random_state=0)
+    est = GMMClassifier(n_components=2, random_state=0)
     path = tmp_path / "class_gmms.npz"
     mixture_cache.save_compact(est.fit(X, y), path, mixture_cache.fingerprint(X, y))
     rng = np.random.default_rng(5)
@@ -156,14 +155,14 @@ def test_a_compact_file_loads_only_onto_its_own_codes_and_labels(tmp_path):
 
 def test_a_compact_file_with_the_old_fingerprint_is_refitted(tmp_path, monkeypatch):
     X, y = data()
-    est = ClassGaussianMixture(n_components=2, random_state=0)
+    est = GMMClassifier(n_components=2, random_state=0)
     path = tmp_path / "class_gmms.npz"
     old = {"fit_on.n_samples": np.asarray(len(X)), "fit_on.mean": X.mean(axis=0)}
     mixture_cache.save_compact(est.fit(X, y), path, old)
     assert mixture_cache.load_compact(path, est, X, y) is None
     fitted = []
-    real_fit = ClassGaussianMixture.fit
-    monkeypatch.setattr(ClassGaussianMixture, "fit",
+    real_fit = GMMClassifier.fit
+    monkeypatch.setattr(GMMClassifier, "fit",
                         lambda self, *a: fitted.append(1) or real_fit(self, *a))
     fit_or_load(est, X, y, cache_dir=tmp_path / "cache", pretrained=path)
     assert fitted == [1]

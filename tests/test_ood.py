@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from gae_helpers.mixtures.classifier import ClassGaussianMixture
+from gae_helpers.mixtures.classifier import GMMClassifier
 from gae_helpers.measure.ood import (OODScorer, auroc, likelihood_score, ood_auroc_table,
                              reconstruction_score, transformed_images)
 
@@ -17,7 +17,7 @@ def test_likelihood_score_is_the_joint_log_likelihood_of_the_assigned_class():
     rng = np.random.default_rng(0)
     X = np.vstack([rng.normal(-4, 1, (300, 2)), rng.normal(4, 1, (100, 2))])
     y = np.repeat([0, 1], [300, 100])
-    model = ClassGaussianMixture(n_components=1, random_state=0).fit(X, y)
+    model = GMMClassifier(n_components=1, random_state=0).fit(X, y)
     codes = np.array([[-4.0, -4.0], [4.0, 4.0], [0.0, 30.0]])
     score = likelihood_score(model, codes)
     # A single Gaussian fitted to N(mu, I) codes: log N(mu | mu, I) = -log(2 pi) in 2-d,
@@ -99,7 +99,8 @@ def test_scorer_errors_are_clear():
         scorer.score(lik=np.zeros(3))
     with pytest.raises(ValueError, match="Unknown kind 'both'"):
         scorer.threshold(0.01, kind="both")
-    with pytest.raises(ValueError, match=r"q must be a share in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"The 'q' parameter of OODScorer.threshold must be a "
+                                         r"float in the range \(0.0, 0.5\)"):
         scorer.threshold(5)
     with pytest.raises(ValueError, match="all equal"):
         OODScorer().fit(np.ones(10), np.arange(10.0))

@@ -41,12 +41,14 @@ def test_dataset_defaults_fill_what_is_left_at_none():
 
 
 @pytest.mark.parametrize("name, value, words", [
-    ("samples_per_class", 0, "samples_per_class=0"),
-    ("n_generated", 1, "n_generated=1"),
+    ("samples_per_class", 0, "an int in the range [2, inf). Got 0"),
+    ("n_generated", 1, "an int in the range [20, inf). Got 1"),
     ("dataset", "cifar", "'mnist'"),
-    ("reject_quantile", 1.5, "(0, 0.5)"),
-    ("latent_dim", 2.5, "whole number"),
-    ("epochs", True, "whole number"),
+    ("reject_quantile", 1.5, "a float in the range (0.0, 0.5). Got 1.5"),
+    ("latent_dim", 2.5, "an int in the range [1, inf) or None"),
+    ("epochs", True, "must be a number, got True"),
+    ("n_components", 0, "-p n_components VALUE"),
+    ("covariance_type", "ful", "'full'"),
     ("interpolation_pairs", "[[0, 12]]", "from 0 to 9"),
     ("interpolation_pairs", "1, 7", "pairs"),
     ("precision", "float16", "bfloat16"),

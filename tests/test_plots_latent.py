@@ -4,7 +4,7 @@ import torch
 from matplotlib.figure import Figure
 
 from gae_helpers.plots import latent as plots_latent
-from gae_helpers.mixtures.classifier import ClassGaussianMixture
+from gae_helpers.mixtures.classifier import GMMClassifier
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -15,7 +15,7 @@ def plane():
     centres = np.array([[-3.0, 0.0], [3.0, 0.0], [0.0, 3.0]])
     codes = np.vstack([rng.normal(c, 0.7, size=(100, 2)) for c in centres])
     labels = np.repeat([0, 1, 2], 100)
-    gmm = ClassGaussianMixture(n_components=2, reg_covar=0.01, random_state=0).fit(codes, labels)
+    gmm = GMMClassifier(n_components=2, reg_covar=0.01, random_state=0).fit(codes, labels)
     weights = torch.from_numpy(rng.normal(size=(2, 36))).float()
 
     def decode(z):  # a stand-in decoder: 2-d codes to 6x6 images in [0, 1]

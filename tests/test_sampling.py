@@ -4,7 +4,7 @@ import torch
 from sklearn.mixture import GaussianMixture
 
 from gae_helpers.models.autoencoder import AutoencoderConfig, decode
-from gae_helpers.mixtures.classifier import ClassGaussianMixture
+from gae_helpers.mixtures.classifier import GMMClassifier
 from gae_helpers.measure.sampling import (Draw, Generated, decoded_class_samples, decoded_styles,
                                   decoding, from_class_gmms, from_gmm, from_prior,
                                   from_uniform_box, generate, sample_with_spread)
@@ -21,11 +21,11 @@ def blobs(seed=0):
 @pytest.fixture(scope="module")
 def model():
     X, y = blobs()
-    return ClassGaussianMixture(n_components=2, random_state=0).fit(X, y)
+    return GMMClassifier(n_components=2, random_state=0).fit(X, y)
 
 
 @pytest.fixture(scope="module")
-def pooled():
+def single_gmm():
     return GaussianMixture(3, random_state=0).fit(blobs()[0])
 
 
@@ -55,15 +55,15 @@ def test_from_class_gmms_is_seeded(model):
     assert not np.allclose(a.codes, c.codes)
 
 
-def test_from_gmm_draws_unlabelled_codes(pooled):
-    draw = from_gmm(pooled, 200, seed=0)
+def test_from_gmm_draws_unlabelled_codes(single_gmm):
+    draw = from_gmm(single_gmm, 200, seed=0)
     assert draw.codes.shape == (200, 2) and draw.labels is None
     distance = np.min(((draw.codes[:, None] - CENTRES[None]) ** 2).sum(-1), axis=1)
     assert np.sqrt(distance).max() < 4  # every draw near one of the blobs
-    np.testing.assert_array_equal(from_gmm(pooled, 20, seed=5).codes,
-                                  from_gmm(pooled, 20, seed=5).codes)
-    assert not np.allclose(from_gmm(pooled, 20, seed=5).codes,
-                           from_gmm(pooled, 20, seed=6).codes)
+    np.testing.assert_array_equal(from_gmm(single_gmm, 20, seed=5).codes,
+                                  from_gmm(single_gmm, 20, seed=5).codes)
+    assert not np.allclose(from_gmm(single_gmm, 20, seed=5).codes,
+                           from_gmm(single_gmm, 20, seed=6).codes)
 
 
 def test_from_uniform_box_stays_inside_the_codes_box():
@@ -102,9 +102,9 @@ def test_generate_decodes_every_draw(ae, model):
     assert float(images.min()) >= 0 and float(images.max()) <= 1
 
 
-def test_decoding_gives_draw_functions_of_n_images(ae, model, pooled):
+def test_decoding_gives_draw_functions_of_n_images(ae, model, single_gmm):
     samplers = {"class": lambda n, s: from_class_gmms(model, n, s),
-                "pooled": lambda n, s: from_gmm(pooled, n, s),
+                "single_gmm": lambda n, s: from_gmm(single_gmm, n, s),
                 "prior": lambda n, s: from_prior(2, n, s)}
     draws = decoding(ae, samplers, device="cpu")
     assert list(draws) == list(samplers)
@@ -118,7 +118,7 @@ def test_decoding_gives_draw_functions_of_n_images(ae, model, pooled):
         assert not torch.equal(draw(5, 4).images, generated.images)
     np.testing.assert_array_equal(draws["class"](5, 3).labels,
                                   from_class_gmms(model, 5, 3).labels)
-    assert draws["pooled"](5, 3).labels is None and draws["prior"](5, 3).labels is None
+    assert draws["single_gmm"](5, 3).labels is None and draws["prior"](5, 3).labels is None
 
 
 def test_decoded_class_samples_has_a_row_per_class(ae, model):
@@ -143,7 +143,7 @@ def test_decoded_styles_heaviest_component_first(ae):
     X = np.vstack([rng.normal([-8, 0], 0.3, (150, 2)), rng.normal([-8, 6], 0.3, (30, 2)),
                    rng.normal([8, 0], 0.3, (40, 2)), rng.normal([8, 6], 0.3, (140, 2))])
     y = np.repeat([0, 1], 180)
-    model = ClassGaussianMixture(n_components=2, random_state=0).fit(X, y)
+    model = GMMClassifier(n_components=2, random_state=0).fit(X, y)
     styles = decoded_styles(ae, model, device="cpu")
     assert len(styles) == 2 and all(s.shape == (2, 1, 8, 8) for s in styles)
     expected = decode(ae, [[-8, 0], [-8, 6], [8, 6], [8, 0]], device="cpu")
@@ -155,26 +155,26 @@ def test_decoded_styles_heaviest_component_first(ae):
 
 # --- sample_with_spread ------------------------------------------------------------------
 
-def test_sample_with_spread_reproducible_and_scaled(pooled):
-    codes, components = sample_with_spread(pooled, 3000, 1.0, random_state=0,
+def test_sample_with_spread_reproducible_and_scaled(single_gmm):
+    codes, components = sample_with_spread(single_gmm, 3000, 1.0, random_state=0,
                                            return_components=True)
     assert codes.shape == (3000, 2) and components.shape == (3000,)
-    again = sample_with_spread(pooled, 3000, 1.0, random_state=0)
+    again = sample_with_spread(single_gmm, 3000, 1.0, random_state=0)
     np.testing.assert_array_equal(codes, again)
-    assert not np.allclose(codes, sample_with_spread(pooled, 3000, 1.0, random_state=1))
+    assert not np.allclose(codes, sample_with_spread(single_gmm, 3000, 1.0, random_state=1))
     # Components by their weights; each sample's spread around its mean matches the fit.
     shares = np.bincount(components, minlength=3) / 3000
-    np.testing.assert_allclose(shares, pooled.weights_, atol=0.04)
-    offsets = codes - pooled.means_[components]
+    np.testing.assert_allclose(shares, single_gmm.weights_, atol=0.04)
+    offsets = codes - single_gmm.means_[components]
     assert np.abs(offsets).mean() == pytest.approx(0.5 * np.sqrt(2 / np.pi), rel=0.1)
-    wide = sample_with_spread(pooled, 3000, 9.0, random_state=0)
-    np.testing.assert_allclose(wide - pooled.means_[components], 3 * offsets)
-    means = sample_with_spread(pooled, 10, 0.0, random_state=0)
-    np.testing.assert_allclose(means, pooled.means_[components[:10]])
+    wide = sample_with_spread(single_gmm, 3000, 9.0, random_state=0)
+    np.testing.assert_allclose(wide - single_gmm.means_[components], 3 * offsets)
+    means = sample_with_spread(single_gmm, 10, 0.0, random_state=0)
+    np.testing.assert_allclose(means, single_gmm.means_[components[:10]])
     with pytest.raises(ValueError, match="spread must be >= 0"):
-        sample_with_spread(pooled, 3, -1.0)
+        sample_with_spread(single_gmm, 3, -1.0)
     with pytest.raises(ValueError, match="spread must be >= 0"):
-        sample_with_spread(pooled, 3, float("nan"))
+        sample_with_spread(single_gmm, 3, float("nan"))
 
 
 @pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
@@ -193,11 +193,11 @@ def test_sample_with_spread_every_covariance_type(covariance_type):
     np.testing.assert_allclose(np.cov(offsets.T), fitted, atol=0.1)
 
 
-def test_sample_with_spread_follows_new_covariances(pooled):
+def test_sample_with_spread_follows_new_covariances(single_gmm):
     """The cached Cholesky factors are dropped when the covariances change."""
     import copy
 
-    gm = copy.deepcopy(pooled)
+    gm = copy.deepcopy(single_gmm)
     before = sample_with_spread(gm, 500, 1.0, random_state=0)
     gm.covariances_ = gm.covariances_ * 4.0
     after = sample_with_spread(gm, 500, 1.0, random_state=0)

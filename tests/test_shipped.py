@@ -11,7 +11,7 @@ import pytest
 
 from sklearn.mixture import GaussianMixture
 
-from gae_helpers.mixtures.classifier import ClassGaussianMixture
+from gae_helpers.mixtures.classifier import GMMClassifier
 from gae_helpers.mixtures.cache import read_entry
 from gae_helpers.models.shipped import MANIFEST, manifest, models_dir, sha256
 
@@ -37,7 +37,7 @@ def test_the_shipped_gmms_have_the_walkthrough_defaults(dataset):
                     "seed")}
     folder = models_dir() / dataset / "walkthrough"
     for name, components in GMMS.items():
-        _, model = read_entry(folder / f"{name}.npz", ClassGaussianMixture())
+        _, model = read_entry(folder / f"{name}.npz", GMMClassifier())
         assert (model.n_components, model.reg_covar, model.covariance_type, model.random_state) \
             == (defaults[components], defaults["reg_covar"], defaults["covariance_type"],
                 defaults["seed"]), name

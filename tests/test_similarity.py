@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.mixture import GaussianMixture
 
-from gae_helpers.mixtures.classifier import ClassGaussianMixture
+from gae_helpers.mixtures.classifier import GMMClassifier
 from gae_helpers.measure.similarity import (class_entropies, class_similarity, gmm_entropy,
                                     kl_divergence_matrix, ranked_pairs, tied_with)
 
@@ -39,7 +39,7 @@ def test_monte_carlo_estimates_repeat_with_the_seed():
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(300, 3)), np.repeat([0, 1, 2], 100)
     X[y == 1] += 5
-    model = ClassGaussianMixture(n_components=2, random_state=0).fit(X, y)
+    model = GMMClassifier(n_components=2, random_state=0).fit(X, y)
     a, b = class_entropies(model, 500, random_state=1), class_entropies(model, 500, random_state=1)
     np.testing.assert_array_equal(a[0], b[0])
     kl1, _ = kl_divergence_matrix(model.gmms_, 500, random_state=2)
@@ -66,7 +66,7 @@ def test_class_similarity_reports_ties_and_uncertainty():
     y = np.repeat([0, 1, 2], 200)
     X[y == 1, 0] += 0.3  # 0 and 1 nearly the same, 2 equally close to neither
     X[y == 2] += 6
-    model = ClassGaussianMixture(n_components=1, random_state=0).fit(X, y)
+    model = GMMClassifier(n_components=1, random_state=0).fit(X, y)
     result = class_similarity(model, ["a", "b", "c"], n_samples=400, seed=0)
     assert result.pairs[0][:2] == ("a", "b")
     assert result.metrics["most_similar_pair"] == ["a", "b"]

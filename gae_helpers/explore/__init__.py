@@ -1,9 +1,12 @@
 """Interactive explorers of a fitted model, built with ipywidgets (section "Explore").
 
 Each explorer works on what a run already fitted: a ``decode`` function (latent codes to
-images in [0, 1]), a :class:`~gae_helpers.mixtures.classifier.ClassGaussianMixture` and the class names;
-optionally a ``judge_proba`` classifier independent of the mixtures, and ``encode`` for the
-drawing pad. Nothing is trained here.
+images in [0, 1]), a :class:`~gae_helpers.mixtures.classifier.GMMClassifier` and the class
+names; optionally ``calibrated`` (the classifier whose probabilities are shown, e.g. the
+temperature-scaled one of section "Calibration"; the GMMs' own by default), ``none`` (a fitted
+:class:`~gae_helpers.mixtures.outliers.ClassOutlierDetector`, the rule for "none"), a
+``judge_proba`` classifier independent of the mixtures, and ``encode`` for the drawing pad.
+Nothing is trained or changed here.
 
 Modules:
 
@@ -12,7 +15,7 @@ Modules:
               temperature).
 ``morph``     :class:`MorphExplorer`: the straight line between a code of one class and one
               of another; the image there and the class probabilities, and "none" by the
-              per-class likelihood thresholds of ``gmm.reject``.
+              per-class likelihood thresholds of ``none``.
 ``styles``    :class:`StylesExplorer`: move along one component's first principal axis.
 ``draw``      :class:`DrawExplorer`: draw on a pad (ipycanvas); the drawing is scaled to the
               dataset's image size, encoded and classified.

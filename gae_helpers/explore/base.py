@@ -43,13 +43,18 @@ class Explorer:
 
     kind = "Explorer"
 
-    def __init__(self, decode, gmm, class_names, *, judge_proba=None, seed: int = 0):
+    def __init__(self, decode, gmm, class_names, *, calibrated=None, none=None,
+                 judge_proba=None, seed: int = 0):
         import ipywidgets as widgets
 
         if not hasattr(gmm, "gmms_"):
-            raise ValueError("gmm must be a fitted ClassGaussianMixture (call fit first).")
+            raise ValueError("gmm must be a fitted GMMClassifier (call fit first).")
+        if none is not None and not hasattr(none, "thresholds_"):
+            raise ValueError("none must be a fitted ClassOutlierDetector (call fit first).")
         self._decode_fn = decode
         self.gmm = gmm
+        self.calibrated = gmm if calibrated is None else calibrated
+        self.none = none
         self.class_names = [str(name) for name in class_names]
         if len(self.class_names) != len(gmm.classes_):
             raise ValueError(f"class_names has {len(self.class_names)} names for "
@@ -103,13 +108,14 @@ class Explorer:
 
     @property
     def _rejecting(self):
-        return getattr(self.gmm, "thresholds_", None) is not None
+        return self.none is not None
 
     def _classify(self, code):
-        """The mixtures' verdict on one code: ``(proba, rejected)``, ``rejected`` None without
-        reject thresholds (the rule: :meth:`ClassGaussianMixture.reject`)."""
-        proba = self.gmm.predict_proba(code[None])[0]
-        rejected = bool(self.gmm.reject(code[None])[0]) if self._rejecting else None
+        """The mixtures' verdict on one code: ``(proba, rejected)``: the probabilities of
+        ``calibrated`` (the class GMMs, or their temperature scaling), ``rejected`` by the
+        ``none`` rule (:meth:`ClassOutlierDetector.reject`), None without one."""
+        proba = self.calibrated.predict_proba(code[None])[0]
+        rejected = bool(self.none.reject(code[None])[0]) if self._rejecting else None
         return proba, rejected
 
     def _verdict(self, proba, rejected, judge=None, caption=False) -> str:

@@ -51,12 +51,12 @@ class DrawExplorer(Explorer):
 
     kind = "Draw explorer"
 
-    def __init__(self, decode, gmm, class_names, encode, *, judge_proba=None,
+    def __init__(self, decode, gmm, class_names, encode, *, calibrated=None, none=None, judge_proba=None,
                  pad_size: int = 196, line_width=None, fit_box="auto", example=None,
                  seed: int = 0):
         from ipycanvas import Canvas
 
-        super().__init__(decode, gmm, class_names, judge_proba=judge_proba, seed=seed)
+        super().__init__(decode, gmm, class_names, calibrated=calibrated, none=none, judge_proba=judge_proba, seed=seed)
         w = self._widgets
         self._encode_fn = encode
         self.image_shape = self.decode(gmm.gmms_[0].means_[:1]).shape[1:]

@@ -12,20 +12,6 @@ from gae_helpers.explore.panels import BarPanel, ImagePanel, classifier_figure
 CAPTION_INCHES = 0.4  # below the figure, for the rule of "none"
 
 
-def none_rule(gmm) -> str:
-    """The one sentence the morph explorer shows under its figure: which rule says "none".
-
-    >>> class Calibrated:
-    ...     reject_quantile = 0.01
-    >>> none_rule(Calibrated())[:60]
-    "'none': the code's log-likelihood under its most probable cl"
-    """
-    q = getattr(gmm, "reject_quantile", None)
-    level = "" if q is None else f"{100 * q:g}% "
-    return (f"'none': the code's log-likelihood under its most probable class is below that "
-            f"class's held-out {level}threshold (gmm.reject), not section 8's reject_score.")
-
-
 class MorphExplorer(Explorer):
     """Morph one class into another along a straight line in latent space (section "Explore").
 
@@ -34,14 +20,14 @@ class MorphExplorer(Explorer):
     image decoded there is shown beside the mixtures' class probabilities, with "none" marked
     in red where the reject option rejects the code.
 
-    The rule for "none" is the per-class likelihood thresholds of ``gmm``
-    (:meth:`~gae_helpers.mixtures.classifier.ClassGaussianMixture.reject`), and a caption under the figure
-    says so: "none" when the code's log-likelihood under its most probable class is below that
-    class's threshold ``gmm.thresholds_``, the ``reject_quantile`` (e.g. 1%) of that class's
-    held-out log-likelihoods (set by ``gmm.calibrate``; of its training codes if only ``fit``
-    set them). It is not the score section 8 rejects images by (``reject_score``, by default
-    likelihood and reconstruction error combined): that one needs an image, and here there is
-    only a code. Without thresholds there is no "none" row.
+    The rule for "none" is ``none``, a fitted
+    :class:`~gae_helpers.mixtures.outliers.ClassOutlierDetector`, and a caption under the
+    figure says so (its :meth:`~gae_helpers.mixtures.outliers.ClassOutlierDetector.describe`):
+    "none" when the code's log-likelihood under the class it would be given is below that
+    class's threshold, the ``quantile`` (e.g. 1%) of that class's held-out log-likelihoods. It
+    is not the score section 8 rejects images by (``reject_score``, by default likelihood and
+    reconstruction error combined): that one needs an image, and here there is only a code.
+    Without ``none`` there is no "none" row.
 
     Parameters are those of :class:`SamplerExplorer`, plus ``start`` and ``end``: the classes
     (members of ``gmm.classes_``) to begin with, and ``position`` the slider's first value.
@@ -55,9 +41,9 @@ class MorphExplorer(Explorer):
 
     kind = "Morph explorer"
 
-    def __init__(self, decode, gmm, class_names, *, judge_proba=None, start=None, end=None,
+    def __init__(self, decode, gmm, class_names, *, calibrated=None, none=None, judge_proba=None, start=None, end=None,
                  position: float = 0.5, seed: int = 0):
-        super().__init__(decode, gmm, class_names, judge_proba=judge_proba, seed=seed)
+        super().__init__(decode, gmm, class_names, calibrated=calibrated, none=none, judge_proba=judge_proba, seed=seed)
         w = self._widgets
         n = len(self.class_names)
         i = 0 if start is None else self._class_index(start)
@@ -131,7 +117,7 @@ class MorphExplorer(Explorer):
                               self._rejecting, "p(class | code)")
         self._title = fig.suptitle("", fontsize=10, y=(bottom + 0.98 * above) / height)
         if bottom:
-            fig.text(0.02, 0.04 / height, textwrap.fill(none_rule(self.gmm), 100),
+            fig.text(0.02, 0.04 / height, textwrap.fill(self.none.describe(), 100),
                      fontsize=7, color="0.3", va="bottom")
 
     def _judge_named(self):

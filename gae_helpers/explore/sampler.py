@@ -16,16 +16,22 @@ class SamplerExplorer(Explorer):
     The spread multiplies the covariances of the class's components (see
     :func:`gae_helpers.measure.sampling.sample_with_spread`): 1 samples the GMM as fitted, 0 gives the
     components' means, 2 puts samples sqrt(2) times as far from their means. It is not the
-    calibration's temperature (``gmm.temperature_``), which divides log-posteriors.
+    calibration's temperature, which divides log-posteriors.
 
     Parameters
     ----------
     decode : callable
         ``decode(codes) -> images`` of shape ``(n, 1, h, w)`` in [0, 1], e.g.
         ``lambda z: gae_helpers.models.autoencoder.decode(autoencoder, z)``.
-    gmm : ClassGaussianMixture
+    gmm : GMMClassifier
         Fitted; ``class_names[k]`` names ``gmm.classes_[k]``.
     class_names : sequence of str
+    calibrated : classifier, optional
+        Fitted, over ``gmm``: its ``predict_proba`` gives the class probabilities shown (e.g.
+        :func:`gae_helpers.mixtures.calibration.temperature_scaled`); ``gmm`` itself by default.
+    none : ClassOutlierDetector, optional
+        Fitted, over ``gmm``: the rule for "none" (:mod:`gae_helpers.mixtures.outliers`);
+        without it nothing is called "none".
     judge_proba : callable, optional
         ``judge_proba(images) -> (n, n_classes)`` probabilities of a classifier independent of
         the mixtures (columns in the order of ``class_names``); each sample is captioned with
@@ -52,9 +58,9 @@ class SamplerExplorer(Explorer):
 
     kind = "Sampler explorer"
 
-    def __init__(self, decode, gmm, class_names, *, judge_proba=None, n_samples: int = 10,
+    def __init__(self, decode, gmm, class_names, *, calibrated=None, none=None, judge_proba=None, n_samples: int = 10,
                  ncols: int = 10, seed: int = 0, class_label=None):
-        super().__init__(decode, gmm, class_names, judge_proba=judge_proba, seed=seed)
+        super().__init__(decode, gmm, class_names, calibrated=calibrated, none=none, judge_proba=judge_proba, seed=seed)
         w = self._widgets
         self.n_samples, self.ncols, self.draw = int(n_samples), int(ncols), 0
         start = 0 if class_label is None else self._class_index(class_label)

@@ -33,9 +33,9 @@ class StylesExplorer(Explorer):
     kind = "Styles explorer"
     STRIP = (-3, -2, -1, 0, 1, 2, 3)
 
-    def __init__(self, decode, gmm, class_names, *, judge_proba=None, class_label=None,
+    def __init__(self, decode, gmm, class_names, *, calibrated=None, none=None, judge_proba=None, class_label=None,
                  seed: int = 0):
-        super().__init__(decode, gmm, class_names, judge_proba=judge_proba, seed=seed)
+        super().__init__(decode, gmm, class_names, calibrated=calibrated, none=none, judge_proba=judge_proba, seed=seed)
         w = self._widgets
         start = 0 if class_label is None else self._class_index(class_label)
         self._syncing = False

@@ -83,10 +83,15 @@ class Morphs:
         return f'"none" appears on {hits} of {len(self.labels)} paths: ' + "; ".join(parts) + "."
 
 
-def morph_strips(autoencoder, model, pairs, steps: int, class_names, seed=0,
+def morph_strips(autoencoder, model, pairs, steps: int, class_names, none=None, seed=0,
                  device="auto") -> Morphs:
-    """For each ``(start class, end class)``: a code drawn from each class's GMM, the straight
-    path between them decoded, and the class (or "none") the model gives each step."""
+    """For each ``(start class, end class)``: a code drawn from each class's GMM of ``model`` (a
+    fitted :class:`~gae_helpers.mixtures.classifier.GMMClassifier`), the straight path between
+    them decoded, and the class each step is given: by ``none`` (a fitted
+    :class:`~gae_helpers.mixtures.outliers.ClassOutlierDetector` over ``model``, which may say
+    "none") or, without it, by ``model``."""
+    judge = model if none is None else none
+    reject_label = getattr(none, "reject_label", None)
     images, labels, predicted = [], [], []
     for start_class, end_class in pairs:
         start, _ = model.sample(1, start_class, random_state=seed)
@@ -94,7 +99,6 @@ def morph_strips(autoencoder, model, pairs, steps: int, class_names, seed=0,
         path = interpolate(start, end, steps=steps)
         images.append(decode(autoencoder, path, device=device))
         labels.append(f"{class_names[start_class]} -> {class_names[end_class]}")
-        by_label = {**dict(zip(model.classes_.tolist(), class_names)),
-                    model.reject_label: "none"}
-        predicted.append(" ".join(by_label[k] for k in model.predict(path).tolist()))
+        by_label = {**dict(zip(model.classes_.tolist(), class_names)), reject_label: "none"}
+        predicted.append(" ".join(by_label[k] for k in judge.predict(path).tolist()))
     return Morphs(images, labels, predicted)

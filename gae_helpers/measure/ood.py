@@ -12,6 +12,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 from sklearn.metrics import roc_auc_score
+from sklearn.utils._param_validation import validate_parameter_constraints
+
+from gae_helpers.mixtures.outliers import QUANTILE
 
 KINDS = ("combined", "likelihood", "reconstruction")
 TRANSFORMS = ("inverted", "rotated", "noise")
@@ -25,7 +28,7 @@ def likelihood_score(class_gmm, codes) -> np.ndarray:
 
     Parameters
     ----------
-    class_gmm : gae_helpers.mixtures.classifier.ClassGaussianMixture
+    class_gmm : gae_helpers.mixtures.classifier.GMMClassifier
         Fitted.
     codes : array of shape (n_samples, latent_dim)
 
@@ -145,8 +148,7 @@ class OODScorer:
         rejects about a share ``q`` of unseen in-distribution images."""
         if not hasattr(self, "reference_"):
             raise ValueError("This OODScorer is not fitted: call fit(lik_ref, rec_ref) first.")
-        if isinstance(q, bool) or not 0 <= q <= 1:
-            raise ValueError(f"q must be a share in [0, 1] (e.g. 0.01), got {q!r}.")
+        validate_parameter_constraints({"q": [QUANTILE]}, {"q": q}, "OODScorer.threshold")
         return float(np.quantile(self.reference_[_check_kind(kind)], q))
 
 

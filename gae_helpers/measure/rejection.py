@@ -13,8 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import torch
+from sklearn.utils._param_validation import StrOptions, validate_params
 
 from gae_helpers.measure import ood
+from gae_helpers.mixtures.outliers import QUANTILE
 from gae_helpers.models.autoencoder import decode, encode
 
 SCORES = ("likelihood", "reconstruction", "combined")
@@ -93,13 +95,12 @@ class Rejection:
         return "Highest AUROC on this run: " + "; ".join(parts) + "."
 
 
+@validate_params({"reject_quantile": [QUANTILE], "reject_score": [StrOptions(set(SCORES))]},
+                 prefer_skip_nested_validation=True)
 def evaluate_rejection(scorer: ImageScorer, test_images, outsiders: dict, reject_score: str,
                        reject_quantile: float) -> Rejection:
     """AUROC of every score for test images against each kind of outsider, and the reject
     rates of the option that rejects below the ``reject_quantile`` of the held-out scores."""
-    if not 0 < reject_quantile < 1:
-        raise ValueError(f"reject_quantile must lie strictly between 0 and 1, got "
-                         f"{reject_quantile}.")
     raw_test = scorer.raw_scores(test_images)
     raw_out = {kind: scorer.raw_scores(images) for kind, images in outsiders.items()}
     auroc = {name: {kind: ood.auroc(scorer.scorer.score(*raw_test, kind=name),

@@ -30,7 +30,7 @@ def gmm_entropy(gmm, n_samples: int = 10_000, random_state=None):
 
 
 def class_entropies(model, n_samples: int = 10_000, random_state=None):
-    """Entropy of each class's mixture of a fitted ClassGaussianMixture: arrays
+    """Entropy of each class's mixture of a fitted GMMClassifier: arrays
     ``(entropy, standard_error)`` in the order of ``classes_``."""
     rng = check_random_state(random_state)
     pairs = [gmm_entropy(g, n_samples, rng) for g in model.gmms_]
@@ -141,7 +141,7 @@ class ClassSimilarity:
 
 
 def class_similarity(model, class_names, n_samples: int = 5000, seed=0) -> ClassSimilarity:
-    """Entropies, the KL matrix and the ranked pairs of a fitted ClassGaussianMixture."""
+    """Entropies, the KL matrix and the ranked pairs of a fitted GMMClassifier."""
     rng = check_random_state(seed)
     entropy, entropy_se = class_entropies(model, n_samples, rng)
     kl, kl_se = kl_divergence_matrix(model.gmms_, n_samples, rng)

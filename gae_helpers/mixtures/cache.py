@@ -23,8 +23,9 @@ from sklearn.mixture import GaussianMixture
 
 from gae_helpers.data.storage import atomic_path, resolve_cache_dir
 
-FORMAT = "gae-gmm/2"  # 2: the fingerprint of the codes holds their spread and labels
-COMPACT_FORMAT = "gae-gmm-compact/1"
+FORMAT = "gae-gmm/3"  # 2: the fingerprint holds the codes' spread and labels; 3: no temperature
+# or thresholds (the classifier has one job; calibration and the reject rule are apart)
+COMPACT_FORMAT = "gae-gmm-compact/2"
 # What reading a truncated, empty or foreign .npz raises (json's decode error is a ValueError);
 # anything else is a bug and propagates.
 UNREADABLE = (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError)
@@ -71,10 +72,7 @@ def _state(model):
         return _gmm_state(model)
     state = {"classes_": model.classes_, "class_prior_": model.class_prior_,
              "n_iter_": model.n_iter_, "converged_": np.asarray(model.converged_),
-             "temperature_": np.asarray(model.temperature_),
              "n_features_in_": np.asarray(model.n_features_in_)}
-    if model.thresholds_ is not None:
-        state["thresholds_"] = model.thresholds_
     for k, gmm in enumerate(model.gmms_):
         state.update(_gmm_state(gmm, f"gmm{k}."))
     return state
@@ -88,9 +86,7 @@ def _restore(estimator, state):
     model.class_prior_ = state["class_prior_"]
     model.n_iter_ = state["n_iter_"]
     model.converged_ = bool(state["converged_"])
-    model.temperature_ = float(state["temperature_"])
     model.n_features_in_ = int(state["n_features_in_"])
-    model.thresholds_ = state["thresholds_"] if "thresholds_" in state else None
     model.gmms_ = [_gmm_from_state(state, f"gmm{k}.") for k in range(len(model.classes_))]
     return model
 
@@ -106,7 +102,7 @@ def fit_or_load(estimator, X, y=None, cache_dir=None, use_cache: bool = True, na
     loaded instead of fitting.
 
     Works for :class:`~sklearn.mixture.GaussianMixture` and
-    :class:`~gae_helpers.mixtures.classifier.ClassGaussianMixture` seeded with an integer
+    :class:`~gae_helpers.mixtures.classifier.GMMClassifier` seeded with an integer
     ``random_state`` (anything else is fitted without caching: its result is not repeatable).
 
     Examples
@@ -244,7 +240,7 @@ def read_entry(path, estimator):
 
     ``estimator`` is an estimator of the class that wrote the file (a
     :class:`~sklearn.mixture.GaussianMixture` or a
-    :class:`~gae_helpers.mixtures.classifier.ClassGaussianMixture`); the file's settings replace its own.
+    :class:`~gae_helpers.mixtures.classifier.GMMClassifier`); the file's settings replace its own.
     """
     state = _read_state(path)
     if ("classes_" in state) != hasattr(estimator, "priors"):

@@ -1,13 +1,12 @@
-"""One Gaussian mixture per class, as a scikit-learn classifier (sections "Sampling data",
-"Predicting data", "The 'none' option"), and the covariances and principal axes of a fitted
-mixture's components (section "Explore").
+"""One Gaussian mixture per class, as a scikit-learn classifier (sections "Sampling data" and
+"Predicting data"); the single all-class mixture (section "One GMM for all classes"); the
+covariances and principal axes of a fitted mixture's components (section "Explore").
 
-:class:`ClassGaussianMixture` fits a :class:`sklearn.mixture.GaussianMixture` to
-the latent codes of each class. Bayes' rule turns the per-class likelihoods
-into class probabilities, normalised with ``logsumexp`` so that codes far from
-every class do not overflow or divide zero by zero. A reject option says
-"none of the classes" for codes that are unlikely under the class they would
-be assigned to.
+:class:`GMMClassifier` fits a :class:`sklearn.mixture.GaussianMixture` to the latent codes of
+each class. Bayes' rule turns the per-class likelihoods into class probabilities, normalised
+with ``logsumexp`` so that codes far from every class do not overflow or divide zero by zero.
+Saying "none of the classes" is :mod:`gae_helpers.mixtures.outliers`' job; temperature scaling
+is :mod:`gae_helpers.mixtures.calibration`'s.
 """
 
 from __future__ import annotations
@@ -17,21 +16,28 @@ import copy
 import numpy as np
 from joblib import Parallel, delayed
 from scipy.special import logsumexp
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from numbers import Integral, Real
+
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
 from sklearn.mixture import GaussianMixture
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from gae_helpers.mixtures.calibration import fit_temperature
 from gae_helpers.mixtures.cache import fit_or_load
 from gae_helpers.mixtures.threads import limited, one_thread
 
 PRIORS = ("empirical", "uniform")
 
 
-class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
-    """A Gaussian mixture per class; classify by likelihood, sample per class, reject outliers.
+class GMMClassifier(ClassifierMixin, BaseEstimator):
+    """A Gaussian mixture per class; classify by likelihood and Bayes' rule, sample per class.
+
+    Sections "Sampling data" and "Predicting data". Its one job is the class-conditional model:
+    the "none of the classes" rule is :class:`~gae_helpers.mixtures.outliers.ClassOutlierDetector`
+    and temperature scaling is scikit-learn's ``CalibratedClassifierCV`` over it
+    (:func:`gae_helpers.mixtures.calibration.temperature_scaled`); neither changes it.
 
     Parameters
     ----------
@@ -46,31 +52,17 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
     tol : float, default=1e-3
         EM stops when the mean log-likelihood gains less than this (scikit-learn's option).
     init_params : {"kmeans", "k-means++", "random", "random_from_data"}, default="kmeans"
-        How each mixture's EM starts (scikit-learn's option); ``"k-means++"`` skips the full
-        k-means run and is cheaper.
+        How each mixture's EM starts (scikit-learn's option).
     priors : {"empirical", "uniform"} or array-like, default="empirical"
         Class priors p(class): the training frequencies, equal weights, or
         explicit values in the order of ``classes_`` (normalised to sum to 1).
-    reject_quantile : float or None, default=None
-        If set, each class gets a threshold: this quantile of its codes'
-        log-likelihood under its own mixture, set by :meth:`fit` on the training
-        codes and better by :meth:`calibrate` on held-out codes (training codes
-        score higher than unseen ones, so in-sample thresholds reject more than
-        ``reject_quantile`` of new images). :meth:`predict` returns
-        ``reject_label`` for codes below the threshold of the class they would
-        be given.
-    reject_label : default=-1
-        The "none of the classes" label.
-    temperature : float, default=1.0
-        Posteriors are ``softmax(log p(class | x) / temperature)``: above 1
-        softens overconfident probabilities, never changing the most probable
-        class. :meth:`calibrate` fits it on held-out codes.
     random_state : int, RandomState or None
         Seeds every mixture.
     n_jobs : int or None, default=None
         Classes fitted at once, in threads (joblib's ``n_jobs``: None is one, -1 every core).
-        Every fit runs with one BLAS thread (:mod:`gae_helpers.mixtures.threads`), so two classes at
-        once keep two cores busy; the fitted mixtures are the same whatever ``n_jobs``.
+        Every fit runs with one BLAS thread (:mod:`gae_helpers.mixtures.threads`), so two
+        classes at once keep two cores busy; the fitted mixtures are the same whatever
+        ``n_jobs``.
 
     Attributes
     ----------
@@ -78,10 +70,6 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
     gmms_ : list of GaussianMixture
         ``gmms_[k]`` models class ``classes_[k]``.
     class_prior_ : ndarray of shape (n_classes,)
-    thresholds_ : ndarray of shape (n_classes,) or None
-        Per-class log-likelihood thresholds of the reject option.
-    temperature_ : float
-        The temperature in use: ``temperature``, or the one :meth:`calibrate` fitted.
     n_iter_ : ndarray of shape (n_classes,)
         EM iterations of each class's mixture.
     converged_ : bool
@@ -94,17 +82,33 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
     >>> rng = np.random.default_rng(0)
     >>> X = np.vstack([rng.normal(-5, 1, (50, 2)), rng.normal(5, 1, (50, 2))])
     >>> y = np.repeat([0, 1], 50)
-    >>> model = ClassGaussianMixture(n_components=2, random_state=0).fit(X, y)
+    >>> model = GMMClassifier(n_components=2, random_state=0).fit(X, y)
     >>> model.predict([[-5.0, -5.0], [5.0, 5.0]])
     array([0, 1])
     >>> float(model.predict_proba([[0.0, 0.0]]).sum().round(6))
     1.0
+    >>> GMMClassifier(n_components=0).fit(X, y)
+    Traceback (most recent call last):
+    ...
+    sklearn.utils._param_validation.InvalidParameterError: The 'n_components' parameter of GMMClassifier must be an int in the range [1, inf). Got 0 instead.
     """
 
+    _parameter_constraints = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "covariance_type": [StrOptions({"full", "tied", "diag", "spherical"})],
+        "reg_covar": [Interval(Real, 0.0, None, closed="left")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "tol": [Interval(Real, 0.0, None, closed="left")],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "init_params": [StrOptions({"kmeans", "random", "random_from_data", "k-means++"})],
+        "priors": [StrOptions(set(PRIORS)), "array-like"],
+        "random_state": ["random_state"],
+        "n_jobs": [Integral, None],
+    }
+
     def __init__(self, n_components=6, covariance_type="full", reg_covar=1e-6, max_iter=100,
-                 tol=1e-3, n_init=1, init_params="kmeans", priors="empirical", reject_quantile=None,
-                 reject_label=-1,
-                 temperature=1.0, random_state=None, n_jobs=None):
+                 tol=1e-3, n_init=1, init_params="kmeans", priors="empirical", random_state=None,
+                 n_jobs=None):
         self.n_components = n_components
         self.covariance_type = covariance_type
         self.reg_covar = reg_covar
@@ -113,24 +117,17 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
         self.n_init = n_init
         self.init_params = init_params
         self.priors = priors
-        self.reject_quantile = reject_quantile
-        self.reject_label = reject_label
-        self.temperature = temperature
         self.random_state = random_state
         self.n_jobs = n_jobs
 
+    @_fit_context(prefer_skip_nested_validation=True)
     @one_thread
     def fit(self, X, y):
         """Fit one mixture to the codes of each class; returns self."""
         X, y = validate_data(self, X, y, dtype=np.float64, ensure_all_finite=False)
-        _check_finite(X)
+        check_finite_codes(X)
         check_classification_targets(y)
         self.classes_, y_index, counts = np.unique(y, return_inverse=True, return_counts=True)
-        if isinstance(self.n_components, bool) or not isinstance(self.n_components,
-                                                                  (int, np.integer)) \
-                or self.n_components < 1:
-            raise ValueError(f"n_components must be a whole number >= 1, got "
-                             f"{self.n_components!r}.")
         too_small = [(c, n) for c, n in zip(self.classes_.tolist(), counts)
                      if n < self.n_components]
         if too_small:
@@ -153,57 +150,13 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
         self.gmms_ = [gmm for _, gmm in sorted(zip(order, fitted), key=lambda pair: pair[0])]
         self.n_iter_ = np.array([gmm.n_iter_ for gmm in self.gmms_])
         self.converged_ = all(gmm.converged_ for gmm in self.gmms_)
-        self.thresholds_ = self._thresholds(X, y_index)
-        if not (isinstance(self.temperature, (int, float, np.number)) and self.temperature > 0):
-            raise ValueError(f"temperature must be a number > 0, got {self.temperature!r}.")
-        self.temperature_ = float(self.temperature)
         return self
-
-    @one_thread
-    def calibrate(self, X, y, temperature: bool = True, thresholds: bool = True):
-        """Fit the temperature and the reject thresholds on held-out codes; returns self.
-
-        Section "Calibration" and "The 'none' option". ``X`` and ``y`` must be codes the
-        mixtures were *not* fitted to (e.g. a validation split): the thresholds then reject
-        about ``reject_quantile`` of unseen in-class codes, and the temperature minimises the
-        held-out negative log-likelihood. The mixtures themselves are unchanged.
-        """
-        X = self._validate(X)
-        y = np.asarray(y)
-        unknown = np.setdiff1d(np.unique(y), self.classes_)
-        if len(unknown):
-            raise ValueError(f"Labels {unknown.tolist()} are not among the model's classes "
-                             f"{self.classes_.tolist()}.")
-        y_index = np.searchsorted(self.classes_, y)
-        if thresholds and self.reject_quantile is not None:
-            missing = [c for k, c in enumerate(self.classes_) if not np.any(y_index == k)]
-            if missing:
-                raise ValueError(f"The held-out codes lack classes {missing}: give calibrate "
-                                 f"codes of every class.")
-            self.thresholds_ = self._thresholds(X, y_index)
-        if temperature:
-            joint = self._joint_log_likelihood(X)
-            self.temperature_ = float(fit_temperature(
-                joint - logsumexp(joint, axis=1, keepdims=True), y_index))
-        return self
-
-    def _thresholds(self, X, y_index):
-        if self.reject_quantile is None:
-            return None
-        q = float(self.reject_quantile)
-        if not 0 <= q < 1:
-            raise ValueError(f"reject_quantile must lie in [0, 1), got {q}.")
-        return np.array([np.quantile(gmm.score_samples(X[y_index == k]), q)
-                         for k, gmm in enumerate(self.gmms_)])
 
     def _class_prior(self, counts):
         if isinstance(self.priors, str):
             if self.priors == "empirical":
                 return counts / counts.sum()
-            if self.priors == "uniform":
-                return np.full(len(counts), 1.0 / len(counts))
-            raise ValueError(f"priors must be one of {PRIORS} or an array of "
-                             f"{len(counts)} positive numbers, got {self.priors!r}.")
+            return np.full(len(counts), 1.0 / len(counts))
         prior = np.asarray(self.priors, dtype=float)
         if prior.shape != counts.shape or not np.all(prior > 0):
             raise ValueError(f"priors must hold {len(counts)} positive numbers (one per class, "
@@ -212,8 +165,18 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
 
     def _validate(self, X):
         check_is_fitted(self)
-        return _check_finite(validate_data(self, X, dtype=np.float64, reset=False,
-                                           ensure_all_finite=False))
+        return check_finite_codes(validate_data(self, X, dtype=np.float64, reset=False,
+                                                ensure_all_finite=False))
+
+    def class_index(self, y) -> np.ndarray:
+        """The position in ``classes_`` of each label in ``y``; unknown labels raise."""
+        check_is_fitted(self)
+        y = np.asarray(y)
+        unknown = np.setdiff1d(np.unique(y), self.classes_)
+        if len(unknown):
+            raise ValueError(f"Labels {unknown.tolist()} are not among the model's classes "
+                             f"{self.classes_.tolist()}.")
+        return np.searchsorted(self.classes_, y)
 
     @one_thread
     def class_log_likelihood(self, X):
@@ -225,10 +188,20 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
         return self.class_log_likelihood(X) + np.log(self.class_prior_)
 
     def predict_log_proba(self, X):
-        """log p(class | x), normalised with logsumexp (and tempered by ``temperature_``)."""
+        """log p(class | x): per-class likelihoods times priors, normalised with logsumexp (codes
+        far from every class neither overflow nor divide zero by zero)."""
         joint = self._joint_log_likelihood(X)
-        joint = (joint - logsumexp(joint, axis=1, keepdims=True)) / self.temperature_
         return joint - logsumexp(joint, axis=1, keepdims=True)
+
+    def decision_function(self, X):
+        """The log posteriors (as :meth:`predict_log_proba`), of shape (n_samples, n_classes);
+        with two classes, half the log-odds of ``classes_[1]`` (scikit-learn's convention: one
+        column, read as the logits ``(-x, x)``). Scikit-learn's temperature scaling reads these
+        exact logits rather than the saturated probabilities."""
+        log_proba = self.predict_log_proba(X)
+        if log_proba.shape[1] == 2:
+            return (log_proba[:, 1] - log_proba[:, 0]) / 2
+        return log_proba
 
     def predict_proba(self, X):
         """p(class | x): per-class likelihoods times priors, normalised."""
@@ -238,26 +211,10 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
         """log p(x) under the whole model: logsumexp over classes of prior times likelihood."""
         return logsumexp(self._joint_log_likelihood(X), axis=1)
 
-    def reject(self, X):
-        """True where the reject option says "none of the classes" (needs reject_quantile)."""
-        check_is_fitted(self)
-        if self.thresholds_ is None:
-            raise ValueError("The reject option is off: set reject_quantile (e.g. 0.01) and fit "
-                             "again.")
-        loglik = self.class_log_likelihood(X)
-        best = np.argmax(loglik + np.log(self.class_prior_), axis=1)
-        return loglik[np.arange(len(best)), best] < self.thresholds_[best]
-
     def predict(self, X):
-        """The most probable class, or ``reject_label`` where the reject option applies."""
+        """The most probable class."""
         best = np.argmax(self._joint_log_likelihood(X), axis=1)
-        labels = self.classes_[best]
-        if self.thresholds_ is None:
-            return labels
-        rejected = self.reject(X)
-        out = labels.astype(np.result_type(labels, np.asarray(self.reject_label)), copy=True)
-        out[rejected] = self.reject_label
-        return out
+        return self.classes_[best]
 
     @one_thread
     def sample(self, n_samples=1, class_label=None, random_state=None):
@@ -269,7 +226,7 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
         class_label : optional
             A member of ``classes_``; ``None`` draws classes by their priors.
         random_state : int, RandomState or None
-            Overrides the estimator's ``random_state`` for this draw.
+            Overrides the estimator's ``random_state`` for this call.
 
         Returns
         -------
@@ -300,7 +257,8 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
         return np.vstack(X)[order], np.concatenate(y)[order]
 
 
-def _check_finite(X):
+def check_finite_codes(X):
+    """``X``, or a ValueError naming the rows with NaN or infinite values."""
     bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
     if len(bad):
         raise ValueError(
@@ -323,7 +281,7 @@ def sample_gmm(gmm: GaussianMixture, n_samples: int, random_state=None) -> np.nd
     return gmm.sample(int(n_samples))[0][rng.permutation(int(n_samples))]
 
 
-def fit_pooled_gmm(X, n_components, covariance_type="full", reg_covar=1e-6, max_samples=None,
+def fit_single_gmm(X, n_components, covariance_type="full", reg_covar=1e-6, max_samples=None,
                    random_state=None, cache_dir=None, use_cache=False, tol=1e-3, max_iter=100,
                    name="gmm", pretrained=None):
     """One GaussianMixture for all classes together, labels unused (section "One GMM for all

@@ -55,7 +55,7 @@ def plot_latent_plane(codes, labels, gmm, decode, class_names, grid_size: int = 
         Latent codes of an autoencoder with ``latent_dim=2``.
     labels : array (n,)
         Their classes, members of ``gmm.classes_``.
-    gmm : ClassGaussianMixture
+    gmm : GMMClassifier
         Fitted on such codes; ``class_names[k]`` names ``gmm.classes_[k]``.
     decode : callable
         ``decode(codes) -> images (n, 1, h, w)`` in [0, 1].

@@ -10,16 +10,21 @@ says what to give instead, so nothing trains on a run that would fail later.
 from __future__ import annotations
 
 import ast
+from numbers import Integral, Real
 from pathlib import Path
+
+from sklearn.utils._param_validation import (Interval, InvalidParameterError,
+                                             validate_parameter_constraints)
 
 from gae_helpers.models.autoencoder import ARCHITECTURES, SCHEDULES
 from gae_helpers.data.datasets import DATASETS, PRESETS, WALKTHROUGH_DEFAULTS, AutoChoice
 from gae_helpers.models.device import INFERENCE_PRECISIONS, PRECISIONS, resolve_device
 from gae_helpers.models.shipped import manifest, resolve_pretrained_dir, shipped_file
+from gae_helpers.mixtures.classifier import GMMClassifier
+from gae_helpers.mixtures.outliers import ClassOutlierDetector
 from gae_helpers.run.stories import story
 
 N_CLASSES = 10  # every dataset of the project has ten classes
-COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 REJECT_SCORES = ("likelihood", "reconstruction", "combined")
 OTHER_DATASETS = ("mnist", "fashion-mnist")
 
@@ -39,28 +44,41 @@ def _choice(options, none=False):
     return check
 
 
-def _whole(minimum=1, none=False):
+def _constrained(*constraints):
+    """A check by scikit-learn's parameter constraints (``Interval``, ``StrOptions``, None), the
+    same objects the estimators declare: whole numbers given as floats (``5.0``) count as
+    whole."""
     def check(name, value):
-        if value is None and none:
-            return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
-                not float(value).is_integer() or value < minimum:
-            _fail(name, value, f"give a whole number >= {minimum}" + (" or None" if none else ""))
-        return int(value)
+        if isinstance(value, bool):  # an Integral to Python, never a count or a size here
+            raise InvalidParameterError(f"The {name!r} parameter of this notebook must be a "
+                                        f"number, got {value}. Give another value (papermill: "
+                                        f"-p {name} VALUE).")
+        if isinstance(value, float) and value.is_integer() and any(
+                isinstance(c, Interval) and c.type is Integral for c in constraints):
+            value = int(value)
+        try:
+            validate_parameter_constraints({name: list(constraints)}, {name: value},
+                                           caller_name="this notebook")
+        except InvalidParameterError as exc:
+            raise InvalidParameterError(f"{exc} Give another value (papermill: "
+                                        f"-p {name} VALUE).") from None
+        return value
     return check
+
+
+def _whole(minimum=1, none=False):
+    return _constrained(Interval(Integral, minimum, None, closed="left"), *([None] * none))
 
 
 def _number(low, high=None, low_open=True, high_open=True):
-    def check(name, value):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
-            _fail(name, value, "give a number")
-        if (value <= low if low_open else value < low) or \
-                (high is not None and (value >= high if high_open else value > high)):
-            bounds = (("(" if low_open else "[") + f"{low}, "
-                      + (f"{high}" if high is not None else "inf") + (")" if high_open else "]"))
-            _fail(name, value, f"give a number in {bounds}")
-        return float(value)
-    return check
+    closed = {(True, True): "neither", (False, True): "left", (True, False): "right",
+              (False, False): "both"}[(low_open, high_open)]
+    return _constrained(Interval(Real, low, high, closed=closed))
+
+
+def _estimator(cls, name):
+    """The check ``cls`` declares for its parameter ``name`` (one table per fact)."""
+    return _constrained(*cls._parameter_constraints[name])
 
 
 def _text(none=False):
@@ -144,12 +162,12 @@ CHECKS = {
     _number(0, 3, low_open=False, high_open=False)(name, value),
     "precision": _choice(PRECISIONS),
     "inference_precision": _choice(INFERENCE_PRECISIONS),
-    "n_components": _whole(1),
-    "post_n_components": _whole(1),
-    "covariance_type": _choice(COVARIANCE_TYPES),
+    "n_components": _estimator(GMMClassifier, "n_components"),
+    "post_n_components": _estimator(GMMClassifier, "n_components"),
+    "covariance_type": _estimator(GMMClassifier, "covariance_type"),
     "code_scaling": _choice(("standard", "none")),
-    "reg_covar": _number(0, low_open=False),
-    "reject_quantile": _number(0, 0.5),
+    "reg_covar": _estimator(GMMClassifier, "reg_covar"),
+    "reject_quantile": _estimator(ClassOutlierDetector, "quantile"),
     "reject_score": _choice(REJECT_SCORES),
     "samples_per_class": _whole(2),
     "samples_per_row": _whole(2),
@@ -157,7 +175,7 @@ CHECKS = {
     "n_draws": _whole(2),
     "interpolation_pairs": lambda name, value: None if value is None else parse_pairs(name, value),
     "n_monte_carlo": _whole(10),
-    "pooled_fit_size": _whole(10, none=True),
+    "single_gmm_fit_size": _whole(10, none=True),
     "seed": _whole(0),
     "device": _device,
     "output_dir": _text(none=True),
@@ -187,7 +205,7 @@ def check_parameters(parameters: dict, notebook: str = "walkthrough") -> dict:
     >>> check_parameters({"samples_per_class": 0})
     Traceback (most recent call last):
     ...
-    ValueError: Parameter samples_per_class=0 is not valid: give a whole number >= 2.
+    sklearn.utils._param_validation.InvalidParameterError: The 'samples_per_class' parameter of this notebook must be an int in the range [2, inf). Got 0 instead. Give another value (papermill: -p samples_per_class VALUE).
     """
     unchecked = sorted(set(parameters) - set(CHECKS))
     if unchecked:
