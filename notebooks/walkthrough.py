@@ -70,7 +70,8 @@ post_n_components: int = 6  # the post's number of components, reported beside o
 code_scaling: str = "standard"  # codes the GMMs see: "standard" (each dimension to mean 0, variance 1) or "none"
 covariance_type: str = "full"  # of each component: "full", "tied", "diag" or "spherical"
 reg_covar: float = 0.03  # added to each covariance's diagonal (of standardised codes); regularises the GMMs
-reject_quantile: float = 0.01  # target share of unseen in-class images the reject option refuses
+em_tol: float = 0.01  # EM stops when the mean log-likelihood gains less (scikit-learn's tol, default 1e-3: twice the iterations, same accuracy; docs/search.md)
+reject_quantile: float = 0.01  # share of unseen in-class inputs each "none" rule refuses (codes: section 7; images: section 8)
 reject_score: str = "combined"  # "none" judged by: "likelihood", "reconstruction", "combined"
 samples_per_class: int = 10  # images per row in the sample, style and morph figures
 n_generated: int = 2000  # images per set for the judge's scores (at most half the test images)
@@ -179,7 +180,8 @@ story.show("autoencoder")
 with run.fitting("class_gmms"):
     gmm = fit_or_load(GMMClassifier(
         n_components=n_components, covariance_type=covariance_type, reg_covar=reg_covar,
-        random_state=seed, n_jobs=-1), z_train, fit.y_train, cache_dir, name="class_gmms",
+        tol=em_tol, random_state=seed, n_jobs=-1), z_train, fit.y_train, cache_dir,
+        name="class_gmms",
         pretrained=pretrained_file(pretrained_dir, "class_gmms.npz", required=False))
 print(f"{len(gmm.classes_)} class GMMs with {n_components} {covariance_type}-covariance "
       f"components each on {z_train.shape[1]}-d codes; all converged: {gmm.converged_}")
@@ -228,14 +230,14 @@ print(f"judge test accuracy: {run.metrics['judge_accuracy_test']:.4f}")
 # %%
 same_codes = subset_index(len(z_train), single_gmm_fit_size, random_state=seed)
 with run.fitting("single_gmm"):
-    single_gmm = fit_single_gmm(z_train[same_codes], n_components * len(names), covariance_type,
-                            reg_covar, random_state=seed, cache_dir=cache_dir, use_cache=True,
-                            name="single_gmm",
-                            pretrained=pretrained_file(pretrained_dir, "single_gmm.npz", False))
+    single_gmm = fit_single_gmm(
+        z_train[same_codes], n_components * len(names), covariance_type, reg_covar, tol=em_tol,
+        random_state=seed, cache_dir=cache_dir, use_cache=True, name="single_gmm",
+        pretrained=pretrained_file(pretrained_dir, "single_gmm.npz", False))
 with run.fitting("class_gmms_same_codes"):
     gmm_same_codes = gmm if len(same_codes) == len(z_train) else fit_or_load(
         GMMClassifier(n_components=n_components, covariance_type=covariance_type,
-                             reg_covar=reg_covar, random_state=seed, n_jobs=-1),
+                      reg_covar=reg_covar, tol=em_tol, random_state=seed, n_jobs=-1),
         z_train[same_codes], fit.y_train[same_codes], cache_dir, name="class_gmms_same_codes",
         pretrained=pretrained_file(pretrained_dir, "class_gmms_same_codes.npz", required=False))
 samplers = sampling.decoding(autoencoder, {
@@ -303,10 +305,11 @@ story.show("manifold")
 with run.fitting("post_gmms"):
     post_gmm = gmm if post_n_components == n_components else fit_or_load(GMMClassifier(
         n_components=post_n_components, covariance_type=covariance_type, reg_covar=reg_covar,
-        random_state=seed, n_jobs=-1), z_train, fit.y_train, cache_dir, name="post_gmms",
+        tol=em_tol, random_state=seed, n_jobs=-1), z_train, fit.y_train, cache_dir,
+        name="post_gmms",
         pretrained=pretrained_file(pretrained_dir, "post_gmms.npz", required=False))
-accuracy = diagnostics.accuracy_summary(dataset, gmm, post_gmm, z_train, fit.y_train, z_test,
-                                        data.y_test)
+accuracy = diagnostics.accuracy_summary(story.post_accuracy, gmm, post_gmm, z_train,
+                                        fit.y_train, z_test, data.y_test)
 run.metrics.update(accuracy.metrics)
 show_table(accuracy.table, digits=4)
 
@@ -350,9 +353,11 @@ display(figures.plot_image_grid(
 # Is a probability of 0.9 right 90% of the time? The expected calibration error (ECE) averages
 # the gap between confidence and accuracy over confidence bins. Likelihood ratios of
 # high-dimensional densities tend to be overconfident; one temperature, fitted on the held-out
-# codes, softens (or sharpens) every posterior at once without changing any decision. The same
-# held-out codes set each class's likelihood threshold for "none" (the `reject_quantile` of
-# its held-out log-likelihoods), which the morphs and the explorers below use.
+# codes by scikit-learn's temperature scaling (`CalibratedClassifierCV` over the class GMMs,
+# frozen), softens (or sharpens) every posterior at once without changing any decision. The
+# same held-out codes set the rule for "none" on codes (`ClassOutlierDetector`): each class's
+# threshold is the `reject_quantile` of its held-out log-likelihoods. The morphs and the
+# explorers below use both; neither changes the class GMMs.
 
 # %%
 calibrated = calibration.temperature_scaled(gmm, z_held_out, held_out.y_test)  # gmm unchanged
@@ -415,9 +420,10 @@ display(figures.plot_image_grid(data.x_test[rejected_test][:20],
 #
 # Draw a code from one class's GMM and one from another's, walk the straight line between them
 # and decode each step. Under each strip we print the class the model assigns along the way,
-# or "none" where the code's likelihood under that class falls below the class's threshold of
-# section 7. That is the likelihood rule on codes alone; section 8's reject option judges whole
-# images by `reject_score`, so the two can disagree near a boundary.
+# or "none" where the code's likelihood under that class falls below the class's threshold:
+# section 7's rule on codes (`ClassOutlierDetector`). Section 8's rule judges whole images by
+# `reject_score` instead. Both refuse about `reject_quantile` of unseen in-class inputs, each on
+# its own evidence.
 
 # %%
 story.show("transitions")

@@ -26,11 +26,11 @@ def test_accuracy_summary_puts_the_post_beside_this_run():
     X[y == 1] += 3
     ours = GMMClassifier(n_components=2, random_state=0).fit(X, y)
     post = GMMClassifier(n_components=6, random_state=0).fit(X, y)
-    summary = accuracy_summary("mnist", ours, post, X, y, X, y)
+    summary = accuracy_summary({"train": 0.9816, "test": 0.9766}, ours, post, X, y, X, y)
     assert summary.table.loc["the post (60 epochs)", "test accuracy"] == 0.9766
     assert summary.metrics["accuracy_test"] == ours.score(X, y)
     assert len(summary.table) == 3
-    digits = accuracy_summary("digits", ours, ours, X, y, X, y)
+    digits = accuracy_summary(None, ours, ours, X, y, X, y)
     assert len(digits.table) == 2 and np.isnan(digits.table.iloc[0, 1])
 
 

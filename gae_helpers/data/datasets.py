@@ -285,20 +285,3 @@ def load_other_images(name, image_shape, n: int = 2000, data_dir=None, seed: int
     n = min(int(n), len(data.y_test))
     data = subsample(data, n_test=n, n_train=None, seed=seed) if n < len(data.y_test) else data
     return resize_images(data.x_test, image_shape)
-
-
-# The walkthroughs' defaults (chosen on a validation split, see docs/search.md); digits gets a
-# quick setting of its own.
-# Chosen on a validation split on the float32 path (docs/search.md): a one-cycle learning rate
-# reaches in 5-6 epochs the codes 15-25 constant-rate epochs gave. Deformation-invariant training
-# lifts MNIST's accuracy but blurs every image the decoder makes, so it is a preset, not a default.
-WALKTHROUGH_DEFAULTS = {"mnist": {"latent_dim": 32, "epochs": 5, "deform": 0.0},
-                        "fashion-mnist": {"latent_dim": 48, "epochs": 6, "deform": 0.0},
-                        "digits": {"latent_dim": 8, "epochs": 30, "deform": 0.0}}
-
-
-# Named settings beyond the defaults (`-p preset NAME`); each fills only the parameters left at
-# None. "accurate": deformation-invariant training (docs/search.md); on Fashion-MNIST no setting
-# tried beat the defaults, so the preset changes nothing there.
-PRESETS = {"accurate": {"mnist": {"deform": 1.0, "epochs": 8}, "fashion-mnist": {},
-                        "digits": {}}}

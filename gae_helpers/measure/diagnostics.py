@@ -13,10 +13,6 @@ from sklearn.svm import SVC
 from gae_helpers.mixtures.classifier import subset_index
 from gae_helpers.mixtures.threads import one_thread
 
-POST_ACCURACY = {
-    "mnist": {"train": 0.9816, "test": 0.9766},
-    "fashion-mnist": {"train": 0.8776, "test": 0.8538},
-}
 
 
 def reconstruction_error(images, reconstructions) -> float:
@@ -40,14 +36,15 @@ class AccuracySummary:
     table: pd.DataFrame
 
 
-def accuracy_summary(dataset, model, post_model, X_train, y_train, X_test, y_test
+def accuracy_summary(post_accuracy, model, post_model, X_train, y_train, X_test, y_test
                      ) -> AccuracySummary:
-    """Train and test accuracy: the post's, ours with the post's number of components, and ours
-    with this run's."""
+    """Train and test accuracy: the post's (``post_accuracy``, ``{"train": ..., "test": ...}``
+    or None where it reports none: the dataset's story holds it), ours with the post's number of
+    components, and ours with this run's."""
     ours = {"train": model.score(X_train, y_train), "test": model.score(X_test, y_test)}
     post_setting = ours if post_model is model else {
         "train": post_model.score(X_train, y_train), "test": post_model.score(X_test, y_test)}
-    post = POST_ACCURACY.get(dataset)
+    post = post_accuracy
     rows = {"the post (60 epochs)" if post else "the post (not reported for this dataset)": [
         post_model.n_components, *(post.values() if post else (np.nan, np.nan))],
         "this run, the post's components": [post_model.n_components, *post_setting.values()]}

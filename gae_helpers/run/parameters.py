@@ -17,12 +17,12 @@ from sklearn.utils._param_validation import (Interval, InvalidParameterError,
                                              validate_parameter_constraints)
 
 from gae_helpers.models.autoencoder import ARCHITECTURES, SCHEDULES
-from gae_helpers.data.datasets import DATASETS, PRESETS, WALKTHROUGH_DEFAULTS, AutoChoice
+from gae_helpers.data.datasets import DATASETS, AutoChoice
 from gae_helpers.models.device import INFERENCE_PRECISIONS, PRECISIONS, resolve_device
 from gae_helpers.models.shipped import manifest, resolve_pretrained_dir, shipped_file
 from gae_helpers.mixtures.classifier import GMMClassifier
 from gae_helpers.mixtures.outliers import ClassOutlierDetector
-from gae_helpers.run.stories import story
+from gae_helpers.run.stories import PRESET_NAMES, story
 
 N_CLASSES = 10  # every dataset of the project has ten classes
 REJECT_SCORES = ("likelihood", "reconstruction", "combined")
@@ -157,7 +157,7 @@ CHECKS = {
     "learning_rate": _number(0, 1),
     "beta": _number(0, low_open=False),
     "lr_schedule": _choice(SCHEDULES),
-    "preset": _choice(tuple(PRESETS), none=True),
+    "preset": _choice(PRESET_NAMES, none=True),
     "deform": lambda name, value: None if value is None else
     _number(0, 3, low_open=False, high_open=False)(name, value),
     "precision": _choice(PRECISIONS),
@@ -167,6 +167,7 @@ CHECKS = {
     "covariance_type": _estimator(GMMClassifier, "covariance_type"),
     "code_scaling": _choice(("standard", "none")),
     "reg_covar": _estimator(GMMClassifier, "reg_covar"),
+    "em_tol": _estimator(GMMClassifier, "tol"),
     "reject_quantile": _estimator(ClassOutlierDetector, "quantile"),
     "reject_score": _choice(REJECT_SCORES),
     "samples_per_class": _whole(2),
@@ -216,8 +217,7 @@ def check_parameters(parameters: dict, notebook: str = "walkthrough") -> dict:
     if dataset is None:
         return checked
     tale = story(dataset)
-    defaults = {**WALKTHROUGH_DEFAULTS[dataset],
-                **PRESETS.get(checked.get("preset"), {}).get(dataset, {})}
+    defaults = {**tale.defaults, **tale.presets.get(checked.get("preset"), {})}
     for name in ("latent_dim", "epochs", "deform"):
         if name in checked and checked[name] is None:
             checked[name] = defaults[name]
