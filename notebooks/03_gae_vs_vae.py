@@ -57,7 +57,7 @@ reg_covar: float = 0.03  # added to each covariance's diagonal, on standardised 
 em_tol: float = 0.01  # EM stops when the mean log-likelihood gains less (scikit-learn's tol, default 1e-3: twice the iterations, same accuracy; docs/search.md)
 single_gmm_fit_size: "Optional[int]" = 5000  # codes each single all-class GMM fits (EM on all is slow); None: all
 n_generated: int = 2000  # images per set for the judge's scores (at most half the test images)
-n_draws: int = 5  # rounds of fresh sets for each score's spread (mean ± sd)
+n_draws: int = 5  # rounds of fresh sets for each score's mean ± sd
 samples_per_row: int = 10  # images per row in the sample figures
 seed: int = 0  # seeds training, subsets, mixtures and samples
 device: str = "auto"  # "auto" (CUDA when present, else CPU), "cpu" or "cuda"
@@ -80,7 +80,7 @@ from gae_helpers.measure import comparison, diagnostics, geometry, sample_qualit
 from gae_helpers.mixtures.cache import fit_or_load
 from gae_helpers.mixtures.classifier import GMMClassifier, fit_single_gmm
 from gae_helpers.models import judge, shipped, vae
-from gae_helpers.models.autoencoder import (AutoencoderConfig, encode, reconstruct,
+from gae_helpers.models.autoencoder import (AutoencoderConfig, decode, encode,
                                             train_or_load_autoencoder)
 from gae_helpers.models.device import set_inference_precision
 from gae_helpers.plots import figures, latent
@@ -146,8 +146,8 @@ raw_codes = {"ae": (encode(autoencoder, data.x_train, device=device),
 scalers = {name: StandardScaler().fit(z_train) for name, (z_train, _) in raw_codes.items()}
 codes = {name: (scalers[name].transform(z_train), scalers[name].transform(z_test))
          for name, (z_train, z_test) in raw_codes.items()}
-rebuilt = {"ae": reconstruct(autoencoder, data.x_test, device=device),
-           "vae": vae.reconstruct(variational, data.x_test, device=device)}
+rebuilt = {"ae": decode(autoencoder, raw_codes["ae"][1], device=device),  # the test codes,
+           "vae": vae.decode(variational, raw_codes["vae"][1], device=device)}  # decoded
 class_gmms = {name: fit_or_load(GMMClassifier(
     n_components=n_components, covariance_type=covariance_type, reg_covar=reg_covar,
     tol=em_tol, random_state=seed, n_jobs=-1), z_train, data.y_train, cache_dir)
@@ -184,8 +184,10 @@ judged = shipped.load_judge(dataset, judge.JudgeConfig(data.image_shape, len(nam
                             pretrained_dir)
 judge_model = judged.model
 run.record_training("judge", judged)
-run.metrics["judge_accuracy_test"] = judge.accuracy(judge_model, data.x_test, data.y_test,
-                                                    device=device)
+# the test images judged once: their features (every real row below) and the judge's accuracy
+real_features, real_verdict = judge.features_and_verdict(judge_model, data.x_test,
+                                                          data.y_test, device=device)
+run.metrics["judge_accuracy_test"] = real_verdict["judge_agreement"]
 print(f"judge test accuracy: {run.metrics['judge_accuracy_test']:.4f}")
 
 # %%
@@ -210,10 +212,8 @@ samplers = {
 }
 run.metrics["samples"] = sample_quality.score_samplers(
     judge_model, samplers, data.x_test, n=n_generated, draws=n_draws, seed=seed,
-    reconstructions={"ae_reconstructions": lambda x: reconstruct(autoencoder, x, device=device),
-                     "vae_reconstructions": lambda x: vae.reconstruct(variational, x,
-                                                                       device=device)},
-    device=device)
+    reconstructions={"ae_reconstructions": rebuilt["ae"], "vae_reconstructions": rebuilt["vae"]},
+    real_features=real_features, device=device)
 print(f"{run.metrics['samples']['real images']['n']} images per set, {n_draws} draws "
       f"(mean ± sd); each single GMM fits {single_gmm_fit_size or 'all'} codes of its model, "
       f"the class GMMs all of them")
@@ -248,7 +248,7 @@ box_samplers = {
         sampling.from_uniform_box(codes["vae"][0], n, s))}, device=device)}
 box_scores = sample_quality.score_samplers(judge_model, box_samplers, data.x_test,
                                            n=n_generated, draws=n_draws, seed=seed,
-                                           device=device)
+                                           real_features=real_features, device=device)
 for name in box:
     box[name].update(box_scores[f"{name}_uniform_box"])
 run.metrics["uniform_box"] = box
@@ -266,8 +266,8 @@ display(figures.plot_image_rows([draw(samples_per_row, seed).images
 #
 # The closing paragraph is written from this run's numbers: rerun with another dataset,
 # `beta` or seed and it may say something else. It leads with the label-free pair, names a
-# difference only where it exceeds twice its spread, and splits the gap between the VAE's prior
-# and the autoencoder's class GMMs into what the ex-post density buys and what the codes buy.
+# difference only where it exceeds twice its standard error, and splits the gap between the
+# VAE's prior and the autoencoder's class GMMs into what the ex-post density buys and what the codes buy.
 
 # %%
 print(comparison.verdict(run.metrics["models"], run.metrics["samples"]))

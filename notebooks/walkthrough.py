@@ -75,7 +75,7 @@ reject_quantile: float = 0.01  # share of unseen in-class inputs each "none" rul
 reject_score: str = "combined"  # "none" judged by: "likelihood", "reconstruction", "combined"
 samples_per_class: int = 10  # images per row in the sample, style and morph figures
 n_generated: int = 2000  # images per set for the judge's scores (at most half the test images)
-n_draws: int = 5  # rounds of fresh sets for each score's spread (mean ± sd)
+n_draws: int = 5  # rounds of fresh sets for each score's mean ± sd
 interpolation_pairs: "Optional[list]" = None  # class index pairs to morph, e.g. [(1, 7), (4, 9)]; None: the dataset's
 n_monte_carlo: int = 5000  # samples per class for the entropy and KL estimates
 single_gmm_fit_size: "Optional[int]" = 5000  # codes the single GMM (and the class GMMs it is compared with) fit; None: all
@@ -104,7 +104,7 @@ from gae_helpers.mixtures.cache import fit_or_load
 from gae_helpers.mixtures.classifier import GMMClassifier, fit_single_gmm, subset_index
 from gae_helpers.mixtures.outliers import ClassOutlierDetector
 from gae_helpers.models import judge, shipped
-from gae_helpers.models.autoencoder import (AutoencoderConfig, decode, encode, reconstruct,
+from gae_helpers.models.autoencoder import (AutoencoderConfig, decode, encode,
                                             standardise_codes, train_or_load_autoencoder)
 from gae_helpers.models.device import set_inference_precision
 from gae_helpers.plots import figures, latent, measurements
@@ -223,8 +223,10 @@ judged = shipped.load_judge(dataset, judge.JudgeConfig(data.image_shape, len(nam
                             pretrained_dir)
 judge_model = judged.model
 run.record_training("judge", judged)
-run.metrics["judge_accuracy_test"] = judge.accuracy(judge_model, data.x_test, data.y_test,
-                                                    device=device)
+# the test images judged once: their features (the real rows below) and the judge's accuracy
+real_features, real_verdict = judge.features_and_verdict(judge_model, data.x_test,
+                                                          data.y_test, device=device)
+run.metrics["judge_accuracy_test"] = real_verdict["judge_agreement"]
 print(f"judge test accuracy: {run.metrics['judge_accuracy_test']:.4f}")
 
 # %%
@@ -248,7 +250,7 @@ samplers = sampling.decoding(autoencoder, {
 }, device=device)
 run.metrics["samples"] = sample_quality.score_samplers(
     judge_model, samplers, data.x_test, n=n_generated, draws=n_draws, seed=seed,
-    reconstructions={"reconstructions": lambda x: reconstruct(autoencoder, x, device=device)},
+    reconstructions={"reconstructions": reconstructions}, real_features=real_features,
     device=device)
 run.metrics["test_loglik_class_gmms_same_codes"] = float(
     gmm_same_codes.score_samples(z_test).mean())
@@ -268,8 +270,9 @@ display(figures.plot_image_rows(
     path=run.figure_path("samples_by_sampler")))
 
 # %% [markdown]
-# **Try this:** `-p single_gmm_fit_size 2000`: both same-codes models see fewer codes; does the gap
-# between them grow beyond the spread? (`-p single_gmm_fit_size None` fits every code, slowly.)
+# **Try this:** `-p single_gmm_fit_size 2000`: both same-codes models see fewer codes; does the
+# gap between them grow beyond their standard deviations? (`-p single_gmm_fit_size None` fits
+# every code, slowly.)
 #
 # ## 5. Manifold evidence
 #
@@ -389,12 +392,13 @@ display(measurements.plot_reliability_diagram(
 # kinds of input (1 is perfect, 0.5 is chance); the reject option uses `reject_score`.
 
 # %%
-scorer = rejection.ImageScorer.from_models(autoencoder, gmm, held_out.x_test, device=device)
+scorer = rejection.ImageScorer.from_models(autoencoder, gmm, held_out.x_test, z_held_out,
+                                           device=device)
 other_images = load_other_images(other_dataset, data.image_shape, n=2000, data_dir=data_dir,
                                  seed=seed)
 outsiders = rejection.outsider_images(data.x_test, other_images, other_dataset, seed=seed)
 rejected = rejection.evaluate_rejection(scorer, data.x_test, outsiders, reject_score,
-                                        reject_quantile)
+                                        reject_quantile, z_test, reconstructions)
 run.metrics.update(rejected.metrics)
 show_table(rejected.auroc_table, index_name="score", digits=4)
 print(rejected.best_scores())
@@ -459,9 +463,9 @@ display(figures.plot_image_rows(styles, names, title="Decoded component means, h
 #
 # ## 11. Class similarity
 #
-# How spread out is each class, and how alike are two classes? The entropy of a class's GMM
-# measures its spread; the KL divergence KL(p || q) says how surprised q is by codes drawn from
-# p. Neither has a closed form for mixtures, so both are Monte Carlo estimates from
+# How widely does each class scatter, and how alike are two classes? The entropy of a class's
+# GMM measures the first; the KL divergence KL(p || q) says how surprised q is by codes drawn
+# from p. Neither has a closed form for mixtures, so both are Monte Carlo estimates from
 # `n_monte_carlo` samples, printed with their standard errors. Two pairs whose symmetric KL
 # lie within two standard errors of each other cannot be ranked by this run.
 
@@ -513,7 +517,7 @@ display(explore.SamplerExplorer(decode_codes, gmm, names, **shown, judge_proba=j
 display(explore.MorphExplorer(decode_codes, gmm, names, **shown, start=start_class,
                               end=end_class, seed=seed))
 display(explore.StylesExplorer(decode_codes, gmm, names, **shown, seed=seed))
-display(explore.DrawExplorer(decode_codes, gmm, names,
+display(explore.SketchExplorer(decode_codes, gmm, names,
                              lambda images: encode(autoencoder, images, device=device), **shown,
                              seed=seed))
 

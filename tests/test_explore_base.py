@@ -18,7 +18,7 @@ from gae_helpers.mixtures.outliers import ClassOutlierDetector
 
 PNG = b"\x89PNG\r\n\x1a\n"
 ALL = [explore.SamplerExplorer, explore.MorphExplorer, explore.StylesExplorer,
-       explore.DrawExplorer]
+       explore.SketchExplorer]
 _FITTED = {}  # one model for every test module that imports the fixture
 
 
@@ -61,7 +61,7 @@ def fitted(digits):
 
 def new_explorer(kind, f, **kwargs):
     """An explorer of ``kind`` on the fitted model that raises its callbacks' errors."""
-    if kind is explore.DrawExplorer:
+    if kind is explore.SketchExplorer:
         kwargs.setdefault("encode", f.encode)
     kwargs.setdefault("none", f.none)
     ex = kind(f.decode, f.gmm, f.names, **kwargs)

@@ -74,7 +74,7 @@ def _restore(ex, saved):
             getattr(ex, name).value = value
     if "component_dropdown" in state:
         ex.component_dropdown.value = state["component_dropdown"]
-    if isinstance(ex, explore.DrawExplorer):
+    if isinstance(ex, explore.SketchExplorer):
         ex.result = result
     ex.update()
 
@@ -123,7 +123,7 @@ def synthetic28():
 @pytest.mark.parametrize("kind", ALL, ids=lambda k: k.__name__)
 def test_latency_28x28(synthetic28, kind):
     model, gmm, none = synthetic28
-    kwargs = {"encode": lambda x: encode(model, x)} if kind is explore.DrawExplorer else {}
+    kwargs = {"encode": lambda x: encode(model, x)} if kind is explore.SketchExplorer else {}
     kwargs["none"] = none
     ex = kind(lambda z: decode(model, z), gmm, [str(k) for k in range(10)], **kwargs)
     timing = measure_latency(ex, n=20)

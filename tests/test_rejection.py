@@ -169,3 +169,20 @@ def test_rejection_tables(scorer, digits):
 def test_reject_quantile_must_lie_strictly_inside(scorer, digits, q):
     with pytest.raises(ValueError, match=r"must be a float in the range \(0.0, 0.5\)"):
         evaluate_rejection(scorer, digits.x_test, {}, "combined", q)
+
+
+def test_codes_and_rebuilds_the_caller_has_are_not_computed_again(fitted, scorer, digits):
+    ae, model, reference = fitted
+    codes = encode(ae, digits.x_test, device="cpu")
+    rebuilt = decode(ae, codes, device="cpu")
+    fresh = scorer.raw_scores(digits.x_test)
+    for given in (scorer.raw_scores(digits.x_test, codes=codes),
+                  scorer.raw_scores(digits.x_test, codes=codes, rebuilt=rebuilt)):
+        for a, b in zip(given, fresh):
+            np.testing.assert_array_equal(a, b)
+    again = ImageScorer.from_models(ae, model, reference, encode(ae, reference, device="cpu"),
+                                    device="cpu")
+    np.testing.assert_array_equal(again.scorer.reference_["combined"],
+                                  scorer.scorer.reference_["combined"])
+    with pytest.raises(ValueError, match="one row per image"):
+        scorer.raw_scores(digits.x_test, codes=codes[:3])

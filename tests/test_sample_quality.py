@@ -55,8 +55,8 @@ def test_split_real_is_deterministic_per_seed():
 def test_score_samplers_rows_and_equal_n(judge_model, digits):
     samplers = {"noise": noise_sampler,
                 "other real": real_sampler(digits.x_train, digits.y_train)}
-    rebuilds = {RECONSTRUCTIONS: lambda images: images.clamp(0.1, 0.9),
-                "vae reconstructions": lambda images: 0.5 * images}
+    rebuilds = {RECONSTRUCTIONS: digits.x_test.clamp(0.1, 0.9),
+                "vae reconstructions": 0.5 * digits.x_test}
     rows = score_samplers(judge_model, samplers, digits.x_test, n=30, draws=3,
                           reconstructions=rebuilds, device="cpu")
     assert list(rows) == ["noise", "other real", REAL, RECONSTRUCTIONS, "vae reconstructions"]
@@ -127,7 +127,7 @@ def test_real_distribution_scores_near_the_floor_and_noise_far_above(judge_model
 
 
 def test_identity_reconstructions_equal_the_real_row_and_seeds_reproduce(judge_model, digits):
-    rebuilds = {RECONSTRUCTIONS: lambda images: images}
+    rebuilds = {RECONSTRUCTIONS: digits.x_test}
     a = score_samplers(judge_model, {"noise": noise_sampler}, digits.x_test, n=20, draws=2,
                        seed=1, reconstructions=rebuilds, device="cpu")
     # Rebuilding the held images perfectly scores exactly the held images themselves.
@@ -172,3 +172,27 @@ def test_compare_beyond_twice_the_standard_error_names_the_closer_row(order):
     assert compare(rows, *order) == (
         "a is closer to the real images than b: 5.00 against 6.50, a difference of 1.50 ± 0.06 "
         "(standard error over 3 paired draws), beyond twice its standard error.")
+
+
+def test_given_real_features_and_rebuilds_are_used_not_recomputed(judge_model, digits,
+                                                                   monkeypatch):
+    from gae_helpers.models import judge
+
+    real = judge.features(judge_model, digits.x_test, device="cpu")
+    rebuilds = {RECONSTRUCTIONS: digits.x_test.clamp(0.1, 0.9)}
+    expected = score_samplers(judge_model, {"noise": noise_sampler}, digits.x_test, n=20,
+                              draws=2, reconstructions=rebuilds, device="cpu")
+    seen = []
+    original = judge.features
+    monkeypatch.setattr(judge, "features", lambda m, x, **kw: seen.append(len(x))
+                        or original(m, x, **kw))
+    given = score_samplers(judge_model, {"noise": noise_sampler}, digits.x_test, n=20, draws=2,
+                           reconstructions=rebuilds, real_features=real, device="cpu")
+    assert given == expected
+    assert seen == [len(digits.x_test)]  # the rebuilds once; the real images not at all
+    with pytest.raises(ValueError, match="real_features has 3 rows"):
+        score_samplers(judge_model, {"noise": noise_sampler}, digits.x_test, n=20, draws=2,
+                       real_features=real[:3], device="cpu")
+    with pytest.raises(ValueError, match="must be the rebuilds of real_images"):
+        score_samplers(judge_model, {"noise": noise_sampler}, digits.x_test, n=20, draws=2,
+                       reconstructions={RECONSTRUCTIONS: lambda x: x}, device="cpu")

@@ -5,7 +5,7 @@ images in [0, 1]), a :class:`~gae_helpers.mixtures.classifier.GMMClassifier` and
 names; optionally ``calibrated`` (the classifier whose probabilities are shown, e.g. the
 temperature-scaled one of section "Calibration"; the GMMs' own by default), ``none`` (a fitted
 :class:`~gae_helpers.mixtures.outliers.ClassOutlierDetector`, the rule for "none"), a
-``judge_proba`` classifier independent of the mixtures, and ``encode`` for the drawing pad.
+``judge_proba`` classifier independent of the mixtures, and ``encode`` for the sketch pad.
 Nothing is trained or changed here.
 
 Modules:
@@ -17,15 +17,14 @@ Modules:
               of another; the image there and the class probabilities, and "none" by the
               per-class likelihood thresholds of ``none``.
 ``styles``    :class:`StylesExplorer`: move along one component's first principal axis.
-``draw``      :class:`DrawExplorer`: draw on a pad (ipycanvas); the drawing is scaled to the
-              dataset's image size, encoded and classified.
-``drawing``   :func:`prepare_drawing`, the pad's preprocessing (box fit, centring, area
+``sketch``    :class:`SketchExplorer`: sketch on a pad (ipycanvas); the sketch is scaled to
+              the dataset's image size, encoded and classified.
+``sketching`` :func:`prepare_sketch`, the pad's preprocessing (box fit, centring, area
               averaging).
 ``base``      the explorers' shared base: inputs, guarded callbacks, redraw, display.
 ``panels``    the matplotlib figure, PNG and panels they draw with.
 
-The latent maths they use live with the mixtures and samplers (re-exported here for existing
-callers): :func:`~gae_helpers.mixtures.classifier.component_covariances`,
+The latent maths they use live with the mixtures and samplers (re-exported here): :func:`~gae_helpers.mixtures.classifier.component_covariances`,
 :func:`~gae_helpers.mixtures.classifier.principal_axis` and
 :func:`~gae_helpers.measure.sampling.sample_with_spread`.
 
@@ -46,11 +45,11 @@ Examples
 
 from gae_helpers.mixtures.classifier import component_covariances, principal_axis
 from gae_helpers.measure.sampling import sample_with_spread
-from gae_helpers.explore.draw import DrawExplorer
-from gae_helpers.explore.drawing import prepare_drawing
+from gae_helpers.explore.sketch import SketchExplorer
+from gae_helpers.explore.sketching import prepare_sketch
 from gae_helpers.explore.morph import MorphExplorer
 from gae_helpers.explore.sampler import SamplerExplorer
 from gae_helpers.explore.styles import StylesExplorer
 
-__all__ = ["SamplerExplorer", "MorphExplorer", "StylesExplorer", "DrawExplorer",
-           "prepare_drawing", "sample_with_spread", "component_covariances", "principal_axis"]
+__all__ = ["SamplerExplorer", "MorphExplorer", "StylesExplorer", "SketchExplorer",
+           "prepare_sketch", "sample_with_spread", "component_covariances", "principal_axis"]

@@ -74,7 +74,7 @@ def verdict(models: dict, samples: dict) -> str:
     that an autoencoder with ex-post GMMs is an alternative to a VAE's prior.
 
     ``models`` maps "ae"/"vae" to dicts with ``accuracy_test`` and ``reconstruction_mse_test``;
-    ``samples`` maps each sampler of :data:`SAMPLERS` to its scores with their spread
+    ``samples`` maps each sampler of :data:`SAMPLERS` to its scores with their standard deviations
     (:func:`gae_helpers.measure.sample_quality.score_samplers`).
 
     Examples

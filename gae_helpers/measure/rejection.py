@@ -32,17 +32,25 @@ class ImageScorer:
     device: str = "auto"
 
     @classmethod
-    def from_models(cls, autoencoder, model, reference_images, device="auto") -> "ImageScorer":
+    def from_models(cls, autoencoder, model, reference_images, reference_codes=None,
+                    device="auto") -> "ImageScorer":
         """Standardise the scores on ``reference_images``: in-class images that neither the
-        autoencoder nor the GMMs were fitted to (the held-out split)."""
+        autoencoder nor the GMMs were fitted to (the held-out split); ``reference_codes``,
+        their codes where the caller has them, saves encoding them again."""
         self = cls(autoencoder, model, ood.OODScorer(), device)
-        self.scorer.fit(*self.raw_scores(reference_images))
+        self.scorer.fit(*self.raw_scores(reference_images, codes=reference_codes))
         return self
 
-    def raw_scores(self, images):
-        """The likelihood and reconstruction scores of ``images``."""
-        codes = encode(self.autoencoder, images, device=self.device)
-        rebuilt = decode(self.autoencoder, codes, device=self.device)
+    def raw_scores(self, images, codes=None, rebuilt=None):
+        """The likelihood and reconstruction scores of ``images``; ``codes`` (their codes) and
+        ``rebuilt`` (those codes decoded), where the caller has them, are not computed again."""
+        if codes is None:
+            codes = encode(self.autoencoder, images, device=self.device)
+        if rebuilt is None:
+            rebuilt = decode(self.autoencoder, codes, device=self.device)
+        if len(codes) != len(images) or len(rebuilt) != len(images):
+            raise ValueError(f"codes ({len(codes)}) and rebuilt ({len(rebuilt)}) must hold one "
+                             f"row per image ({len(images)}), in order.")
         return (ood.likelihood_score(self.model, codes),
                 ood.reconstruction_score(images, rebuilt))
 
@@ -98,10 +106,11 @@ class Rejection:
 @validate_params({"reject_quantile": [QUANTILE], "reject_score": [StrOptions(set(SCORES))]},
                  prefer_skip_nested_validation=True)
 def evaluate_rejection(scorer: ImageScorer, test_images, outsiders: dict, reject_score: str,
-                       reject_quantile: float) -> Rejection:
+                       reject_quantile: float, test_codes=None, test_rebuilt=None) -> Rejection:
     """AUROC of every score for test images against each kind of outsider, and the reject
-    rates of the option that rejects below the ``reject_quantile`` of the held-out scores."""
-    raw_test = scorer.raw_scores(test_images)
+    rates of the option that rejects below the ``reject_quantile`` of the held-out scores
+    (``test_codes`` and ``test_rebuilt``: see :meth:`ImageScorer.raw_scores`)."""
+    raw_test = scorer.raw_scores(test_images, codes=test_codes, rebuilt=test_rebuilt)
     raw_out = {kind: scorer.raw_scores(images) for kind, images in outsiders.items()}
     auroc = {name: {kind: ood.auroc(scorer.scorer.score(*raw_test, kind=name),
                                     scorer.scorer.score(*raw, kind=name))

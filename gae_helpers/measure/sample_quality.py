@@ -1,4 +1,4 @@
-"""Scores of generated images by the independent judge, at equal sample sizes with a spread
+"""Scores of generated images by the independent judge, at equal sample sizes with a standard deviation
 (sections "One GMM for all classes, judged independently" and, in the AE-vs-VAE notebook,
 "Samples side by side").
 
@@ -39,7 +39,8 @@ def split_real(n_images: int, seed=0):
 
 
 def score_samplers(judge_model, samplers: dict, real_images, n: int, draws: int = 5,
-                   seed: int = 0, reconstructions=None, device="auto") -> dict:
+                   seed: int = 0, reconstructions=None, real_features=None,
+                   device="auto") -> dict:
     """``{row: {"n", "frechet_distance", "frechet_sd", "judge_agreement", "judge_confidence"}}``.
 
     Parameters
@@ -54,10 +55,15 @@ def score_samplers(judge_model, samplers: dict, real_images, n: int, draws: int 
         Images per set; at most half the real images (it is lowered to that, and the rows
         say which ``n`` they used).
     draws : int
-        Rounds, at least 2, for the spread.
+        Rounds, at least 2, for the standard deviation.
     reconstructions : dict, optional
-        ``{row: reconstruct}`` with ``reconstruct(images) -> images``: a row of each model's
-        rebuilds of the held images (e.g. ``{"reconstructions": ...}``).
+        ``{row: rebuilt}``: a model's rebuilds of ``real_images`` (same order), computed once
+        by the caller; each draw scores the rebuilds of its held half (e.g.
+        ``{"reconstructions": decode(autoencoder, test_codes)}``).
+    real_features : array, optional
+        The judge's features of ``real_images`` where the caller has them already (e.g. from
+        :func:`gae_helpers.models.judge.features_and_verdict`, which also gives the judge's
+        accuracy): the real images are then not judged again.
 
     Examples
     --------
@@ -71,12 +77,23 @@ def score_samplers(judge_model, samplers: dict, real_images, n: int, draws: int 
     (['noise', 'real images'], 50)
     """
     if isinstance(draws, bool) or int(draws) != draws or draws < 2:
-        raise ValueError(f"draws must be a whole number >= 2 (a spread needs two), got {draws!r}.")
+        raise ValueError(f"draws must be a whole number >= 2 (a standard deviation needs two), got {draws!r}.")
     n = min(int(n), len(real_images) // 2)
     if n < 2:
         raise ValueError(f"{len(real_images)} real images leave fewer than 2 per set: give more.")
-    real_features = judge.features(judge_model, real_images, device=device)
+    if real_features is None:
+        real_features = judge.features(judge_model, real_images, device=device)
+    elif len(real_features) != len(real_images):
+        raise ValueError(f"real_features has {len(real_features)} rows for {len(real_images)} "
+                         f"real images: pass the judge's features of real_images, in order.")
     reconstructions = dict(reconstructions or {})
+    for name, rebuilt in reconstructions.items():
+        if callable(rebuilt) or len(rebuilt) != len(real_images):
+            raise ValueError(f"reconstructions[{name!r}] must be the rebuilds of real_images "
+                             f"(an array of {len(real_images)} images, in order), not a "
+                             f"{type(rebuilt).__name__}.")
+    rebuilt_features = {name: judge.features(judge_model, rebuilt, device=device)
+                        for name, rebuilt in reconstructions.items()}
     rows = {name: [] for name in [*samplers, REAL, *reconstructions]}
     verdicts = {name: [] for name in samplers}
     for round_ in range(int(draws)):
@@ -89,10 +106,8 @@ def score_samplers(judge_model, samplers: dict, real_images, n: int, draws: int 
             rows[name].append(frechet.frechet_distance(features, reference))
             verdicts[name].append(verdict)
         rows[REAL].append(frechet.frechet_distance(real_features[held], reference))
-        for name, rebuild in reconstructions.items():
-            rebuilt = rebuild(real_images[torch.as_tensor(held)])
-            rows[name].append(frechet.frechet_distance(
-                judge.features(judge_model, rebuilt, device=device), reference))
+        for name, features in rebuilt_features.items():
+            rows[name].append(frechet.frechet_distance(features[held], reference))
     out = {}
     for name, distances in rows.items():
         row = {"n": n, "frechet_distance": float(np.mean(distances)),
@@ -106,7 +121,7 @@ def score_samplers(judge_model, samplers: dict, real_images, n: int, draws: int 
 
 
 def summary_rows(scores: dict) -> dict:
-    """The columns to print of each row: the judge's two verdicts and the distance ± spread."""
+    """The columns to print of each row: the judge's two verdicts and the distance ± its standard deviation."""
     return {name: {"judge_agreement": row.get("judge_agreement"),
                    "judge_confidence": row.get("judge_confidence"),
                    "frechet_distance": row["frechet_distance"],

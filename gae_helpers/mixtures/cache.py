@@ -23,7 +23,7 @@ from sklearn.mixture import GaussianMixture
 
 from gae_helpers.data.storage import atomic_path, resolve_cache_dir
 
-FORMAT = "gae-gmm/3"  # 2: the fingerprint holds the codes' spread and labels; 3: no temperature
+FORMAT = "gae-gmm/3"  # 2: the fingerprint holds the codes' sd and labels; 3: no temperature
 # or thresholds (the classifier has one job; calibration and the reject rule are apart)
 COMPACT_FORMAT = "gae-gmm-compact/2"
 # What reading a truncated, empty or foreign .npz raises (json's decode error is a ValueError);
@@ -172,9 +172,9 @@ def _read_state(path, formats=(FORMAT, COMPACT_FORMAT)) -> dict:
 _PROJECTIONS = 8  # fixed random directions, the same on every machine
 _QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 FINGERPRINT_TOLERANCE = 1e-4
-"""How far (in units of the codes' spread) the statistics of :func:`fingerprint` may differ
+"""How far (in units of the codes' standard deviation) the statistics of :func:`fingerprint` may differ
 for codes to count as the same. Codes of the same images through the same model differ between
-CPUs by float32 rounding, ~1e-6 of their spread, which moves a mean, a standard deviation or a
+CPUs by float32 rounding, ~1e-6 of their standard deviation, which moves a mean, a standard deviation or a
 quantile by no more than that; codes of another model, or other images, differ by 1e-2 or more
 (standardised codes too: their means and deviations agree, their projections' quantiles do
 not)."""
@@ -226,11 +226,11 @@ def same_codes(recorded: dict, X, y=None) -> bool:
     if int(recorded["fit_on.n_samples"]) != len(X) \
             or str(recorded["fit_on.labels"]) != str(ours["fit_on.labels"]):
         return False
-    spread = max(float(np.sqrt(np.mean(ours["fit_on.std"] ** 2))), np.finfo(float).tiny)
+    scale = max(float(np.sqrt(np.mean(ours["fit_on.std"] ** 2))), np.finfo(float).tiny)
     for key in ("fit_on.mean", "fit_on.std", "fit_on.quantiles"):
         theirs = np.asarray(recorded[key], dtype=np.float64)
         if theirs.shape != ours[key].shape \
-                or not np.all(np.abs(theirs - ours[key]) <= FINGERPRINT_TOLERANCE * spread):
+                or not np.all(np.abs(theirs - ours[key]) <= FINGERPRINT_TOLERANCE * scale):
             return False
     return True
 

@@ -1,6 +1,6 @@
 """Drawing-pad preprocessing: a drawing as one image of the dataset (section "Explore").
 
-:func:`prepare_drawing` turns what the draw explorer's pad holds (white strokes on black) into
+:func:`prepare_sketch` turns what the draw explorer's pad holds (white strokes on black) into
 what the encoder expects, the way the datasets were prepared: the strokes' bounding box scaled
 to the frame and centred by mass, then area-averaged down to the image size.
 """
@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 
-def prepare_drawing(drawing, image_shape, fit_box="auto") -> torch.Tensor:
+def prepare_sketch(drawing, image_shape, fit_box="auto") -> torch.Tensor:
     """A drawing (white strokes on black) as one image of the dataset: ``(1, c, h, w)`` in
     [0, 1].
 
@@ -26,7 +26,7 @@ def prepare_drawing(drawing, image_shape, fit_box="auto") -> torch.Tensor:
 
     >>> pad = np.zeros((64, 64), np.uint8)
     >>> pad[16:48, 24:40] = 255
-    >>> image = prepare_drawing(pad, (1, 8, 8), fit_box=None)
+    >>> image = prepare_sketch(pad, (1, 8, 8), fit_box=None)
     >>> tuple(image.shape), float(image.sum())
     ((1, 1, 8, 8), 8.0)
     """

@@ -11,18 +11,18 @@ from gae_helpers import explore
 from test_explore_base import fitted, new_explorer  # noqa: F401 (fitted: a fixture)
 
 
-def test_prepare_drawing_scales_by_area_and_fits_the_box():
+def test_prepare_sketch_scales_by_area_and_fits_the_box():
     pad = np.zeros((192, 192), np.uint8)
     pad[48:144, 72:120] = 255  # a bar, 96 x 48 pixels
-    raw = explore.prepare_drawing(pad, (1, 8, 8), fit_box=None)
+    raw = explore.prepare_sketch(pad, (1, 8, 8), fit_box=None)
     assert raw.shape == (1, 1, 8, 8) and raw.dtype == torch.float32
     assert raw[0, 0, 2:6, 3:5].min() == 1 and raw.sum() == 8  # 24-pixel blocks, exact
-    fitted = explore.prepare_drawing(pad, (1, 8, 8))  # digits: the longer side fills 8 rows
+    fitted = explore.prepare_sketch(pad, (1, 8, 8))  # digits: the longer side fills 8 rows
     rows = np.flatnonzero(fitted[0, 0].amax(dim=1) > 0.5)
     assert rows[0] == 0 and rows[-1] == 7
     small = np.zeros((196, 196, 4), np.uint8)
     small[10:40, 10:25, :3] = 255  # RGBA, drawn in a corner
-    mnist = explore.prepare_drawing(small, (1, 28, 28))
+    mnist = explore.prepare_sketch(small, (1, 28, 28))
     ink = mnist[0, 0] > 0.5
     ys, xs = np.nonzero(ink.numpy())
     assert 18 <= ys.max() - ys.min() + 1 <= 21  # MNIST's 20-pixel box
@@ -34,7 +34,7 @@ def test_draw_pad_classifies_upscaled_test_images(fitted):  # noqa: F811
     direct = fitted.gmm.classes_[fitted.gmm.predict_proba(
         fitted.encode(data.x_test)).argmax(1)] == data.y_test
     # a 192-pixel pad is exactly 24 x 8: area averaging gives the very image back
-    exact = new_explorer(explore.DrawExplorer, fitted, pad_size=192, fit_box=None)
+    exact = new_explorer(explore.SketchExplorer, fitted, pad_size=192, fit_box=None)
     drawn = []
     for image, label in zip(data.x_test, data.y_test):
         pad = np.kron(image[0].numpy(), np.ones((24, 24)))
@@ -42,7 +42,7 @@ def test_draw_pad_classifies_upscaled_test_images(fitted):  # noqa: F811
         drawn.append(int(np.argmax(result["proba"])) == label)
     assert np.mean(drawn) == pytest.approx(direct.mean(), abs=0.02)
     # the default pad (196 pixels, bounding box fitted to the frame): still mostly right
-    ex = new_explorer(explore.DrawExplorer, fitted, judge_proba=fitted.judge)
+    ex = new_explorer(explore.SketchExplorer, fitted, judge_proba=fitted.judge)
     agree = []
     for image, label in zip(data.x_test, data.y_test):
         pad = torch.nn.functional.interpolate(image[None], size=(196, 196), mode="bilinear")
@@ -54,7 +54,7 @@ def test_draw_pad_classifies_upscaled_test_images(fitted):  # noqa: F811
     png = ex.static_png()
     ex.update()
     assert ex.static_png() != png  # shown only now
-    assert ex.summary().startswith("Draw explorer: drawing scaled to 8x8, classified as ")
+    assert ex.summary().startswith("Sketch explorer: drawing scaled to 8x8, classified as ")
 
 
 def _pad_png(pad):
@@ -66,7 +66,7 @@ def _pad_png(pad):
 
 
 def test_draw_pad_mouse_and_synced_image(fitted):  # noqa: F811
-    ex = new_explorer(explore.DrawExplorer, fitted)
+    ex = new_explorer(explore.SketchExplorer, fitted)
     first = ex.static_png()
     assert ex.result is None and "empty 196x196 pad" in ex.summary()
     ex._mouse_down(60, 40)  # no front end here: the pad's image never syncs
@@ -90,6 +90,6 @@ def test_draw_pad_mouse_and_synced_image(fitted):  # noqa: F811
 
 def test_draw_example_is_classified_at_start(fitted):  # noqa: F811
     image = fitted.data.x_test[0, 0].numpy()
-    ex = new_explorer(explore.DrawExplorer, fitted, example=image)
+    ex = new_explorer(explore.SketchExplorer, fitted, example=image)
     assert ex.result is not None
-    assert ex.summary().startswith("Draw explorer: drawing scaled to 8x8, classified as ")
+    assert ex.summary().startswith("Sketch explorer: drawing scaled to 8x8, classified as ")

@@ -8,18 +8,18 @@ import torch
 
 from gae_helpers.plots.figures import as_gray_images
 from gae_helpers.explore.base import Explorer, one_torch_thread
-from gae_helpers.explore.drawing import prepare_drawing
+from gae_helpers.explore.sketching import prepare_sketch
 from gae_helpers.explore.panels import BarPanel, ImagePanel, classifier_figure
 
 
-class DrawExplorer(Explorer):
+class SketchExplorer(Explorer):
     """Draw on a pad; the drawing is classified by the mixtures (section "Explore").
 
     An ipycanvas ``Canvas`` of ``pad_size`` pixels (white strokes on black, drawn with the
     mouse; Clear wipes it). On mouse-up, and whenever the pad's synced image changes while
     the mouse is up, the drawing is read with ``get_image_data`` and passed to
     :meth:`classify_drawing`: scaled to the dataset's image size
-    (:func:`~gae_helpers.explore.drawing.prepare_drawing`), encoded, classified, and shown as
+    (:func:`~gae_helpers.explore.sketching.prepare_sketch`), encoded, classified, and shown as
     the image the model sees, its reconstruction and the class probabilities with the reject
     verdict (the rule of :class:`~gae_helpers.explore.morph.MorphExplorer`).
 
@@ -34,7 +34,7 @@ class DrawExplorer(Explorer):
     line_width : float, optional
         Pen width; default about a stroke's width in the dataset at pad scale.
     fit_box : "auto", float or None
-        See :func:`~gae_helpers.explore.drawing.prepare_drawing`.
+        See :func:`~gae_helpers.explore.sketching.prepare_sketch`.
     example : array, optional
         An image ``(h, w)`` in [0, 1] put on the pad and classified at the start (so the
         first state, e.g. in a static PNG, shows something); default an empty pad.
@@ -49,7 +49,7 @@ class DrawExplorer(Explorer):
     widget : ipywidgets.VBox
     """
 
-    kind = "Draw explorer"
+    kind = "Sketch explorer"
 
     def __init__(self, decode, gmm, class_names, encode, *, calibrated=None, none=None, judge_proba=None,
                  pad_size: int = 196, line_width=None, fit_box="auto", example=None,
@@ -153,11 +153,11 @@ class DrawExplorer(Explorer):
 
     # -- classification -------------------------------------------------------------------
     def prepare(self, drawing) -> torch.Tensor:
-        """The drawing as the model sees it, ``(1, c, h, w)`` (see :func:`prepare_drawing`)."""
-        return prepare_drawing(drawing, self.image_shape, self.fit_box)
+        """The drawing as the model sees it, ``(1, c, h, w)`` (see :func:`prepare_sketch`)."""
+        return prepare_sketch(drawing, self.image_shape, self.fit_box)
 
     def classify_drawing(self, drawing, show: bool = True) -> dict:
-        """Classify a drawing (an array as :func:`prepare_drawing` takes) and show it (unless
+        """Classify a drawing (an array as :func:`prepare_sketch` takes) and show it (unless
         ``show`` is False: then only ``result`` is set, without redrawing)."""
         image = self.prepare(drawing)
         with one_torch_thread():
