@@ -118,10 +118,10 @@ def temperature_scaled(classifier, X, y) -> CalibratedClassifierCV:
     method="temperature")``: the classifier is used as it is (frozen, never refitted or
     changed); one temperature ``T`` minimising the held-out negative log-likelihood divides its
     log posteriors (its ``decision_function``), which softens (``T > 1``) or sharpens every
-    posterior at once without changing any decision. On the walkthroughs' held-out codes it
-    gives the temperature of the hand-written search it replaced to six figures (MNIST 3.861477
-    against 3.861474; docs/search.md). Fit it on a validation split, never on the test images it
-    is reported on. :func:`temperature` reads ``T``.
+    posterior at once without changing any decision. On both walkthroughs' held-out codes it
+    gives the temperature of the hand-written search it replaced to six significant figures
+    (docs/search.md, round 7). Fit it on a validation split, never on the test images it is
+    reported on. :func:`temperature` reads ``T``.
 
     Warns
     -----
