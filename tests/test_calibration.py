@@ -38,11 +38,11 @@ class Logits(ClassifierMixin, BaseEstimator):
         return self.classes_[np.argmax(X, axis=1)]
 
 
-def fit_temperature(logits, y):
+def sklearn_temperature(logits, y):
     return temperature(temperature_scaled(Logits().fit(logits, y), logits, y))
 
 
-def apply_temperature(logits, t):
+def softmax_at(logits, t):
     return np.exp(log_softmax(np.asarray(logits) / t, axis=1))
 
 
@@ -65,15 +65,15 @@ def test_calibrated_probabilities_have_small_ece():
     logits, y = calibrated(20_000)
     assert expected_calibration_error(np.exp(log_softmax(logits, axis=1)), y) < 0.02
     # ... and the fitted temperature is about 1.
-    assert fit_temperature(logits, y) == pytest.approx(1.0, abs=0.05)
+    assert sklearn_temperature(logits, y) == pytest.approx(1.0, abs=0.05)
 
 
 def test_overconfident_probabilities_are_cooled_down():
     logits, y = calibrated(20_000, seed=1)
     overconfident = 3.0 * logits  # the same ranking, three times too sharp
     before = expected_calibration_error(np.exp(log_softmax(overconfident, axis=1)), y)
-    temperature = fit_temperature(overconfident, y)
-    after = expected_calibration_error(apply_temperature(overconfident, temperature), y)
+    temperature = sklearn_temperature(overconfident, y)
+    after = expected_calibration_error(softmax_at(overconfident, temperature), y)
     assert before > 0.1
     assert temperature == pytest.approx(3.0, rel=0.1)
     assert after < 0.02 < before
@@ -81,7 +81,7 @@ def test_overconfident_probabilities_are_cooled_down():
 
 def test_underconfident_probabilities_get_a_temperature_below_one():
     logits, y = calibrated(5_000, seed=2)
-    assert fit_temperature(logits / 2.0, y) == pytest.approx(0.5, rel=0.1)
+    assert sklearn_temperature(logits / 2.0, y) == pytest.approx(0.5, rel=0.1)
 
 
 def test_the_gmm_classifier_is_frozen_and_its_decisions_kept():
@@ -98,7 +98,7 @@ def test_the_gmm_classifier_is_frozen_and_its_decisions_kept():
     assert after.max(1).mean() < before.max(1).mean()
     np.testing.assert_allclose(after.sum(1), 1.0)
     # the very temperature-scaled log posteriors, and the classifier untouched
-    np.testing.assert_allclose(after, apply_temperature(model.predict_log_proba(X[300:]),
+    np.testing.assert_allclose(after, softmax_at(model.predict_log_proba(X[300:]),
                                                         temperature(calibrated)), atol=1e-6)
     np.testing.assert_array_equal(model.predict_proba(X[300:]), before)
     for gmm, m in zip(model.gmms_, means):
@@ -131,7 +131,7 @@ def test_bad_inputs_are_clear_errors(call, message):
 def test_reliability_diagram(tmp_path):
     logits, y = calibrated(1_000, seed=5)
     curves = {"before": reliability_curve(np.exp(log_softmax(3 * logits, axis=1)), y),
-              "after": reliability_curve(apply_temperature(3 * logits, 3.0), y)}
+              "after": reliability_curve(softmax_at(3 * logits, 3.0), y)}
     fig = plot_reliability_diagram(curves, path=tmp_path / "reliability.png")
     assert isinstance(fig, Figure)
     labels = [line.get_label() for line in fig.axes[0].get_lines()]
@@ -151,8 +151,8 @@ def test_a_temperature_at_its_search_bound_warns(case, bound):
     if case == "all wrong":
         logits = -logits
     with pytest.warns(RuntimeWarning, match=bound):
-        temperature = fit_temperature(logits, y)
+        temperature = sklearn_temperature(logits, y)
     assert temperature < 0.5 if case == "all right" else temperature > 1e3
     with warnings.catch_warnings():  # an optimum inside the bounds says nothing
         warnings.simplefilter("error")
-        assert 1 < fit_temperature(right + rng.normal(scale=5.0, size=(200, 3)), y) < 10
+        assert 1 < sklearn_temperature(right + rng.normal(scale=5.0, size=(200, 3)), y) < 10

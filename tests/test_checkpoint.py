@@ -132,7 +132,7 @@ def test_batch_norm_config_round_trips(tmp_path):
 
 
 def _edited(monkeypatch, module_file):
-    """Make every read of gae_helpers/<module_file> see an edited source."""
+    """Make every read of gae_helpers/models/<module_file> see an edited source."""
     real = checkpoint.Path.read_bytes
     package = checkpoint.Path(checkpoint.__file__).resolve().parent
 

@@ -100,7 +100,7 @@ def test_verdict_claim_did_not_hold():
     assert "5.00 ± 0.10 against 3.00 ± 0.10" in first
 
 
-def test_verdict_claim_undecided_within_the_spread():
+def test_verdict_claim_undecided_within_two_standard_errors():
     first = verdict(MODELS, samples_with(sd=1.0, ae_single_gmm=2.0, vae_prior=3.0)
                     ).splitlines()[0]
     assert first.startswith("Without labels, the claim is undecided on this run: the "

@@ -1,5 +1,5 @@
-"""The draw explorer (gae_helpers/explore/draw.py) and its pad's preprocessing
-(gae_helpers/explore/drawing.py)."""
+"""The sketch explorer (gae_helpers/explore/sketch.py) and its pad's preprocessing
+(gae_helpers/explore/sketching.py)."""
 
 import io
 

@@ -5,7 +5,7 @@ import pytest
 
 from gae_helpers.mixtures.classifier import GMMClassifier
 from gae_helpers.mixtures.outliers import QUANTILE, ClassOutlierDetector
-from tests.test_mixture import blobs
+from tests.test_classifier import blobs
 
 
 def test_rejects_far_points_and_about_the_quantile_of_unseen_codes():

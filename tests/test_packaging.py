@@ -40,10 +40,16 @@ def _floor(requirement):
 def test_declared_floors_cover_the_features_the_code_uses():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     sklearn = next(d for d in project["dependencies"] if d.startswith("scikit-learn"))
-    package = " ".join(p.read_text() for p in (ROOT / "gae_helpers").glob("*.py"))
+    package = " ".join(p.read_text() for p in (ROOT / "gae_helpers").rglob("*.py"))
+    assert "validate_data" in package  # the package is read, subpackages included
     tests = " ".join(p.read_text() for p in (ROOT / "tests").glob("*.py"))
     if "validate_data" in package or "ensure_all_finite" in package:
         assert _floor(sklearn) >= (1, 6), "validate_data and ensure_all_finite need 1.6"
+    if 'method="temperature"' in package:
+        assert _floor(sklearn) >= (1, 8), "CalibratedClassifierCV's temperature needs 1.8"
+    deps = {re.split(r"[><=]", d)[0].strip(): d for d in project["dependencies"]}
+    if _floor(sklearn) >= (1, 8):  # scikit-learn 1.8's own requirements
+        assert _floor(deps["joblib"]) >= (1, 3) and _floor(deps["threadpoolctl"]) >= (3, 2)
     if "import tomllib" in tests:
         assert _floor(project["requires-python"]) >= (3, 11), "tomllib needs Python 3.11"
 

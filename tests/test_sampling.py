@@ -162,7 +162,7 @@ def test_sample_with_spread_reproducible_and_scaled(single_gmm):
     again = sample_with_spread(single_gmm, 3000, 1.0, random_state=0)
     np.testing.assert_array_equal(codes, again)
     assert not np.allclose(codes, sample_with_spread(single_gmm, 3000, 1.0, random_state=1))
-    # Components by their weights; each sample's spread around its mean matches the fit.
+    # Components by their weights; each sample's offset from its mean matches the fit.
     shares = np.bincount(components, minlength=3) / 3000
     np.testing.assert_allclose(shares, single_gmm.weights_, atol=0.04)
     offsets = codes - single_gmm.means_[components]
