@@ -56,7 +56,7 @@ n_train: "Optional[int]" = None  # training images, a stratified subset; None fo
 n_test: "Optional[int]" = None  # test images, a stratified subset; None for all
 validation_fraction: float = 0.1  # training images held out for thresholds and calibration
 architecture: str = "conv"  # autoencoder: "conv" (convolutions, then dense) or "dense"
-latent_dim: "Optional[int]" = None  # size of the latent code; None: the dataset's default (MNIST 32, Fashion-MNIST 48)
+latent_dim: "Optional[int]" = None  # size of the latent code; None: the dataset's default
 epochs: "Optional[int]" = None  # passes over the training images; None: the dataset's default
 batch_size: int = 128  # images per Adam step
 learning_rate: float = 3e-3  # Adam's step size; with the one-cycle schedule, its peak
@@ -162,9 +162,10 @@ run.metrics["reconstruction_mse_test"] = diagnostics.reconstruction_error(data.x
                                                                           reconstructions)
 print(f"reconstruction error on the test images (mean squared error per pixel): "
       f"{run.metrics['reconstruction_mse_test']:.4f}")
-display(figures.plot_image_rows([data.x_test[:12], reconstructions[:12]], ["original", "rebuilt"],
-                              title="Test images and their reconstructions",
-                              path=run.figure_path("reconstructions")))
+display(figures.plot_image_rows([data.x_test[:12], reconstructions[:12]],
+                                ["original", "rebuilt"],
+                                title="Test images and their reconstructions",
+                                path=run.figure_path("reconstructions")))
 
 # %%
 story.show("autoencoder")
@@ -187,8 +188,9 @@ print(f"{len(gmm.classes_)} class GMMs with {n_components} {covariance_type}-cov
       f"components each on {z_train.shape[1]}-d codes; all converged: {gmm.converged_}")
 class_samples = sampling.decoded_class_samples(autoencoder, gmm, samples_per_class, seed=seed,
                                                device=device)
-display(figures.plot_image_rows(class_samples, names, title="Decoded samples, one row per class GMM",
-                              path=run.figure_path("samples_per_class")))
+display(figures.plot_image_rows(class_samples, names,
+                                title="Decoded samples, one row per class GMM",
+                                path=run.figure_path("samples_per_class")))
 
 # %%
 story.show("sampling")
@@ -335,7 +337,7 @@ print(f"the baseline was fitted and scored in {baseline['seconds']:.1f} s")
 proba_test = gmm.predict_proba(z_test)
 predicted_test = gmm.classes_[proba_test.argmax(axis=1)]
 display(figures.plot_confusion_matrix(data.y_test, predicted_test, names,
-                                    path=run.figure_path("confusion_matrix")))
+                                      path=run.figure_path("confusion_matrix")))
 print("Class probabilities of the first five test images:")
 show_table(diagnostics.probability_table(proba_test, data.y_test, names, range(5)), digits=2)
 
@@ -359,12 +361,12 @@ display(figures.plot_image_grid(
 # codes by scikit-learn's temperature scaling (`CalibratedClassifierCV` over the class GMMs,
 # frozen), softens (or sharpens) every posterior at once without changing any decision. The
 # same held-out codes set the rule for "none" on codes (`ClassOutlierDetector`): each class's
-# threshold is the `reject_quantile` of its held-out log-likelihoods. The morphs and the
-# explorers below use both; neither changes the class GMMs.
+# threshold is the `reject_quantile` of its held-out log-likelihoods. The morph strips use the
+# rule, the explorers both; neither changes the class GMMs.
 
 # %%
 calibrated = calibration.temperature_scaled(gmm, z_held_out, held_out.y_test)  # gmm unchanged
-none_rule = ClassOutlierDetector(gmm, quantile=reject_quantile).fit(z_held_out, held_out.y_test)
+none = ClassOutlierDetector(gmm, quantile=reject_quantile).fit(z_held_out, held_out.y_test)
 proba_test_calibrated = calibrated.predict_proba(z_test)
 run.metrics["temperature"] = calibration.temperature(calibrated)
 run.metrics["ece_test"] = calibration.expected_calibration_error(proba_test, data.y_test)
@@ -413,9 +415,9 @@ run.metrics["accuracy_test_kept"] = float((predicted_test == data.y_test)[kept].
 print(f"accuracy on the test images kept: {run.metrics['accuracy_test_kept']:.4f} "
       f"(all: {run.metrics['accuracy_test']:.4f})")
 display(figures.plot_image_grid(data.x_test[rejected_test][:20],
-                              [names[k] for k in data.y_test[rejected_test][:20]],
-                              title="Rejected test images (true class above)",
-                              path=run.figure_path("rejected_test_images")))
+                                [names[k] for k in data.y_test[rejected_test][:20]],
+                                title="Rejected test images (true class above)",
+                                path=run.figure_path("rejected_test_images")))
 
 # %% [markdown]
 # **Try this:** `-p reject_score likelihood`: the post's criterion; compare the noise row.
@@ -434,13 +436,13 @@ story.show("transitions")
 
 # %%
 morphs = geometry.morph_strips(autoencoder, gmm, interpolation_pairs, samples_per_class, names,
-                               none=none_rule, seed=seed, device=device)
+                               none=none, seed=seed, device=device)
 for label, path_classes in zip(morphs.labels, morphs.predicted):
     print(f"{label}: {path_classes}")
 print(morphs.where_none())
 display(figures.plot_image_rows(morphs.images, morphs.labels,
-                              title="Interpolating between two classes",
-                              path=run.figure_path("interpolations")))
+                                title="Interpolating between two classes",
+                                path=run.figure_path("interpolations")))
 
 # %%
 story.show("morph")
@@ -455,8 +457,9 @@ story.show("morph")
 styles = sampling.decoded_styles(autoencoder, gmm, device=device)
 print("largest component weight per class: " + ", ".join(
     f"{name} {g.weights_.max():.2f}" for name, g in zip(names, gmm.gmms_)))
-display(figures.plot_image_rows(styles, names, title="Decoded component means, heaviest first",
-                              path=run.figure_path("styles")))
+display(figures.plot_image_rows(styles, names,
+                                title="Decoded component means, heaviest first",
+                                path=run.figure_path("styles")))
 
 # %% [markdown]
 # **Try this:** `-p n_components 3`: fewer, broader styles per class.
@@ -504,27 +507,27 @@ story.show("limits")
 #
 # The post ends "Feel free to play with them". In JupyterLab the widgets below answer at once:
 # sample a class at a chosen spread (a scale on its covariances), morph between two classes,
-# walk along a style's main axis, or draw an image yourself. Headless (papermill, GitHub) each shows a still image of its first
+# walk along a style's main axis, or sketch one yourself. Headless (papermill, GitHub) each shows a still image of its first
 # state. With `latent_dim=2` a map of the whole latent plane follows.
 
 # %%
 decode_codes = lambda codes: decode(autoencoder, codes, device=device)  # noqa: E731
 judge_verdict = lambda images: judge.predict_proba(judge_model, images, device=device)  # noqa: E731
 start_class, end_class = interpolation_pairs[0]
-shown = {"calibrated": calibrated, "none": none_rule}  # the probabilities shown, the "none" rule
+shown = {"calibrated": calibrated, "none": none}  # the probabilities shown, the rule of "none"
 display(explore.SamplerExplorer(decode_codes, gmm, names, **shown, judge_proba=judge_verdict,
                                 seed=seed))
 display(explore.MorphExplorer(decode_codes, gmm, names, **shown, start=start_class,
                               end=end_class, seed=seed))
 display(explore.StylesExplorer(decode_codes, gmm, names, **shown, seed=seed))
 display(explore.SketchExplorer(decode_codes, gmm, names,
-                             lambda images: encode(autoencoder, images, device=device), **shown,
-                             seed=seed))
+                               lambda images: encode(autoencoder, images, device=device),
+                               **shown, seed=seed))
 
 # %%
 if latent_dim == 2:
     display(latent.plot_latent_plane(z_train, fit.y_train, gmm, decode_codes, names,
-                                           path=run.figure_path("latent_plane")))
+                                     path=run.figure_path("latent_plane")))
 else:
     print(f"latent_dim is {latent_dim}: rerun with -p latent_dim 2 to map the latent plane")
 

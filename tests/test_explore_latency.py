@@ -49,7 +49,7 @@ def latency_steps(ex) -> list:
     if isinstance(ex, explore.StylesExplorer):
         return ([_set(ex.position, s) for s in (-3.0, -1.5, 0.0, 1.5, 3.0)]
                 + [_set(ex.component_dropdown, ex.component_dropdown.options[-1][1])])
-    return [lambda d=d: ex.classify_drawing(d) for d in _pad_drawings(ex)]
+    return [lambda d=d: ex.classify_sketch(d) for d in _pad_drawings(ex)]
 
 
 _STATE_WIDGETS = ("class_dropdown", "spread", "start_dropdown", "end_dropdown",

@@ -38,7 +38,7 @@ def test_draw_pad_classifies_upscaled_test_images(fitted):  # noqa: F811
     drawn = []
     for image, label in zip(data.x_test, data.y_test):
         pad = np.kron(image[0].numpy(), np.ones((24, 24)))
-        result = exact.classify_drawing((pad * 255).round().astype(np.uint8), show=False)
+        result = exact.classify_sketch((pad * 255).round().astype(np.uint8), show=False)
         drawn.append(int(np.argmax(result["proba"])) == label)
     assert np.mean(drawn) == pytest.approx(direct.mean(), abs=0.02)
     # the default pad (196 pixels, bounding box fitted to the frame): still mostly right
@@ -46,7 +46,7 @@ def test_draw_pad_classifies_upscaled_test_images(fitted):  # noqa: F811
     agree = []
     for image, label in zip(data.x_test, data.y_test):
         pad = torch.nn.functional.interpolate(image[None], size=(196, 196), mode="bilinear")
-        result = ex.classify_drawing((pad[0, 0].numpy() * 255).astype(np.uint8), show=False)
+        result = ex.classify_sketch((pad[0, 0].numpy() * 255).astype(np.uint8), show=False)
         agree.append(int(np.argmax(result["proba"])) == label)
     assert np.mean(agree) > 0.6, np.mean(agree)
     assert np.mean(agree) >= direct.mean() - 0.15

@@ -97,7 +97,7 @@ def test_scorer_errors_are_clear():
     scorer = OODScorer().fit(*reference_scores(100, seed=6))
     with pytest.raises(ValueError, match="kind='combined' needs rec"):
         scorer.score(lik=np.zeros(3))
-    with pytest.raises(ValueError, match="Unknown kind 'both'"):
+    with pytest.raises(ValueError, match="The 'kind' parameter of OODScorer must be a str among"):
         scorer.threshold(0.01, kind="both")
     with pytest.raises(ValueError, match=r"The 'q' parameter of OODScorer.threshold must be a "
                                          r"float in the range \(0.0, 0.5\)"):

@@ -75,7 +75,7 @@ def test_noise_scores_below_digits(scorer, digits):
 
 
 def test_unknown_score_is_refused(scorer, digits):
-    with pytest.raises(ValueError, match="Unknown score 'entropy'"):
+    with pytest.raises(ValueError, match="The 'kind' parameter of OODScorer must be a str among .* Got 'entropy'"):
         scorer.score(digits.x_test[:5], "entropy")
 
 

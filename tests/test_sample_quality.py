@@ -100,7 +100,8 @@ def test_n_is_lowered_to_half_an_odd_number_of_real_images(judge_model):
 @pytest.mark.parametrize("draws", [1, 0, True, 2.5])
 def test_a_single_draw_is_refused(judge_model, draws):
     real = torch.rand(40, 1, 8, 8, generator=torch.Generator().manual_seed(0))
-    with pytest.raises(ValueError, match="draws must be a whole number >= 2"):
+    with pytest.raises(ValueError, match=r"The 'draws' parameter of score_samplers must be an "
+                                         r"int in the range \[2, inf\)"):
         score_samplers(judge_model, {"noise": noise_sampler}, real, n=10, draws=draws,
                        device="cpu")
 

@@ -34,16 +34,18 @@ def test_the_shipped_gmms_have_the_walkthrough_defaults(dataset):
     defaults = {name: ast.literal_eval(p["default"]) for name, p in papermill.inspect_notebook(
         str(ROOT / "notebooks" / "walkthrough.ipynb")).items()
         if name in ("n_components", "post_n_components", "reg_covar", "covariance_type",
-                    "seed")}
+                    "em_tol", "seed")}
     folder = models_dir() / dataset / "walkthrough"
     for name, components in GMMS.items():
         _, model = read_entry(folder / f"{name}.npz", GMMClassifier())
-        assert (model.n_components, model.reg_covar, model.covariance_type, model.random_state) \
+        assert (model.n_components, model.reg_covar, model.covariance_type, model.tol,
+                model.random_state) \
             == (defaults[components], defaults["reg_covar"], defaults["covariance_type"],
-                defaults["seed"]), name
+                defaults["em_tol"], defaults["seed"]), name
         assert list(model.classes_) == list(range(10))
     _, single = read_entry(folder / "single_gmm.npz", GaussianMixture())
-    assert single.n_components == defaults["n_components"] * 10
+    assert (single.n_components, single.reg_covar, single.tol) == (
+        defaults["n_components"] * 10, defaults["reg_covar"], defaults["em_tol"])
 
 
 def test_a_shipped_run_trains_and_fits_nothing(tmp_path):

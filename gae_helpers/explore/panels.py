@@ -99,6 +99,6 @@ class BarPanel:
 
 
 def classifier_figure(n_classes, bottom=0.0):
-    """The figure of the morph and draw explorers (an image or two beside class bars), sized
+    """The figure of the morph and sketch explorers (an image or two beside class bars), sized
     for ``n_classes`` bars, with ``bottom`` more inches below for a caption."""
     return figure(5.6, max(2.4, 0.2 * (n_classes + 1) + 0.9) + bottom)

@@ -1,4 +1,4 @@
-"""The draw explorer: a drawing pad (ipycanvas) whose drawing is scaled to the dataset's image
+"""The sketch explorer: a drawing pad (ipycanvas) whose drawing is scaled to the dataset's image
 size, encoded and classified by the mixtures (section "Explore")."""
 
 from __future__ import annotations
@@ -18,14 +18,14 @@ class SketchExplorer(Explorer):
     An ipycanvas ``Canvas`` of ``pad_size`` pixels (white strokes on black, drawn with the
     mouse; Clear wipes it). On mouse-up, and whenever the pad's synced image changes while
     the mouse is up, the drawing is read with ``get_image_data`` and passed to
-    :meth:`classify_drawing`: scaled to the dataset's image size
+    :meth:`classify_sketch`: scaled to the dataset's image size
     (:func:`~gae_helpers.explore.sketching.prepare_sketch`), encoded, classified, and shown as
     the image the model sees, its reconstruction and the class probabilities with the reject
     verdict (the rule of :class:`~gae_helpers.explore.morph.MorphExplorer`).
 
     Parameters
     ----------
-    decode, gmm, class_names, judge_proba, seed : as :class:`SamplerExplorer`
+    decode, gmm, class_names, calibrated, none, judge_proba, seed : as :class:`SamplerExplorer`
     encode : callable
         ``encode(images) -> codes`` for images ``(n, 1, h, w)`` in [0, 1], e.g.
         ``lambda x: gae_helpers.models.autoencoder.encode(autoencoder, x)``.
@@ -45,7 +45,7 @@ class SketchExplorer(Explorer):
     clear_button : ipywidgets.Button
     result : dict or None
         ``image`` (h, w), ``code``, ``proba``, ``label`` (a class name or "none"),
-        ``rejected`` (None without thresholds), ``judge`` of the latest classification.
+        ``rejected`` (None without ``none``), ``judge`` of the latest classification.
     widget : ipywidgets.VBox
     """
 
@@ -81,7 +81,7 @@ class SketchExplorer(Explorer):
         self.clear_button.on_click(self._guard(lambda _: self.clear()))
         self.widget = w.VBox([w.HBox([w.VBox([self.canvas, self.clear_button]), self.image]),
                               self.status, self.log])
-        self.widget.add_class("gae-explore-draw")
+        self.widget.add_class("gae-explore-sketch")
         if example is not None:
             self._put_example(example)
         else:
@@ -106,7 +106,7 @@ class SketchExplorer(Explorer):
                                               mode="bilinear", align_corners=False)[0, 0]
         gray = (big.clamp(0, 1).numpy() * 255).astype(np.uint8)
         self.canvas.put_image_data(np.stack([gray] * 3, axis=-1), 0, 0)
-        self.classify_drawing(gray)
+        self.classify_sketch(gray)
 
     def _mouse_down(self, x, y):
         self._drawing, self._last = True, (x, y)
@@ -149,14 +149,14 @@ class SketchExplorer(Explorer):
             self.result = None
             self.update()
             return None
-        return self.classify_drawing(array)
+        return self.classify_sketch(array)
 
     # -- classification -------------------------------------------------------------------
     def prepare(self, drawing) -> torch.Tensor:
         """The drawing as the model sees it, ``(1, c, h, w)`` (see :func:`prepare_sketch`)."""
         return prepare_sketch(drawing, self.image_shape, self.fit_box)
 
-    def classify_drawing(self, drawing, show: bool = True) -> dict:
+    def classify_sketch(self, drawing, show: bool = True) -> dict:
         """Classify a drawing (an array as :func:`prepare_sketch` takes) and show it (unless
         ``show`` is False: then only ``result`` is set, without redrawing)."""
         image = self.prepare(drawing)

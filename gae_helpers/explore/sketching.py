@@ -1,6 +1,6 @@
 """Drawing-pad preprocessing: a drawing as one image of the dataset (section "Explore").
 
-:func:`prepare_sketch` turns what the draw explorer's pad holds (white strokes on black) into
+:func:`prepare_sketch` turns what the sketch explorer's pad holds (white strokes on black) into
 what the encoder expects, the way the datasets were prepared: the strokes' bounding box scaled
 to the frame and centred by mass, then area-averaged down to the image size.
 """

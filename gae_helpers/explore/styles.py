@@ -21,7 +21,7 @@ class StylesExplorer(Explorer):
     +3.
 
     Parameters are those of :class:`SamplerExplorer` (``decode``, ``gmm``, ``class_names``,
-    ``judge_proba``, ``class_label``, ``seed``).
+    ``calibrated``, ``none``, ``judge_proba``, ``class_label``, ``seed``).
 
     Attributes
     ----------

@@ -12,11 +12,14 @@ from __future__ import annotations
 import numpy as np
 import torch
 from sklearn.metrics import roc_auc_score
-from sklearn.utils._param_validation import validate_parameter_constraints
+from sklearn.utils._param_validation import StrOptions, validate_parameter_constraints
 
 from gae_helpers.mixtures.outliers import QUANTILE
 
-KINDS = ("combined", "likelihood", "reconstruction")
+# The scores of an image, in the order tables print them; KIND checks a name against them (the
+# notebooks' reject_score, evaluate_rejection, OODScorer).
+KINDS = ("likelihood", "reconstruction", "combined")
+KIND = StrOptions(set(KINDS))
 TRANSFORMS = ("inverted", "rotated", "noise")
 
 
@@ -69,8 +72,7 @@ def _check_scores(scores, name):
 
 
 def _check_kind(kind):
-    if kind not in KINDS:
-        raise ValueError(f"Unknown kind {kind!r}: choose one of {', '.join(KINDS)}.")
+    validate_parameter_constraints({"kind": [KIND]}, {"kind": kind}, "OODScorer")
     return kind
 
 

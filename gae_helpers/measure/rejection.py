@@ -13,13 +13,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.utils._param_validation import StrOptions, validate_params
+from sklearn.utils._param_validation import validate_params
 
 from gae_helpers.measure import ood
 from gae_helpers.mixtures.outliers import QUANTILE
 from gae_helpers.models.autoencoder import decode, encode
 
-SCORES = ("likelihood", "reconstruction", "combined")
+SCORES = ood.KINDS  # the scores of an image, declared once (gae_helpers.measure.ood)
 
 
 @dataclass
@@ -56,8 +56,6 @@ class ImageScorer:
 
     def score(self, images, kind: str = "combined") -> np.ndarray:
         """One score of ``images``: ``"likelihood"``, ``"reconstruction"`` or ``"combined"``."""
-        if kind not in SCORES:
-            raise ValueError(f"Unknown score {kind!r}: choose one of {', '.join(SCORES)}.")
         return self.scorer.score(*self.raw_scores(images), kind=kind)
 
 
@@ -103,7 +101,7 @@ class Rejection:
         return "Highest AUROC on this run: " + "; ".join(parts) + "."
 
 
-@validate_params({"reject_quantile": [QUANTILE], "reject_score": [StrOptions(set(SCORES))]},
+@validate_params({"reject_quantile": [QUANTILE], "reject_score": [ood.KIND]},
                  prefer_skip_nested_validation=True)
 def evaluate_rejection(scorer: ImageScorer, test_images, outsiders: dict, reject_score: str,
                        reject_quantile: float, test_codes=None, test_rebuilt=None) -> Rejection:

@@ -19,13 +19,18 @@ two standard deviations are noise at this ``n`` (:func:`compare` says so in word
 
 from __future__ import annotations
 
-import math
+
+from numbers import Integral
 
 import numpy as np
 import torch
+from sklearn.utils._param_validation import Interval, validate_parameter_constraints
 
 from gae_helpers.measure import frechet
 from gae_helpers.models import judge
+
+# Rounds of fresh sets per row: two at least, for a standard deviation (the notebooks' n_draws).
+DRAWS = Interval(Integral, 2, None, closed="left")
 
 REAL = "real images"
 RECONSTRUCTIONS = "reconstructions"
@@ -76,8 +81,7 @@ def score_samplers(judge_model, samplers: dict, real_images, n: int, draws: int 
     >>> list(rows), rows["real images"]["n"]
     (['noise', 'real images'], 50)
     """
-    if isinstance(draws, bool) or int(draws) != draws or draws < 2:
-        raise ValueError(f"draws must be a whole number >= 2 (a standard deviation needs two), got {draws!r}.")
+    validate_parameter_constraints({"draws": [DRAWS]}, {"draws": draws}, "score_samplers")
     n = min(int(n), len(real_images) // 2)
     if n < 2:
         raise ValueError(f"{len(real_images)} real images leave fewer than 2 per set: give more.")

@@ -15,7 +15,6 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
-from gae_helpers.mixtures.classifier import GMMClassifier
 from gae_helpers.mixtures.threads import one_thread
 
 # The share of unseen in-class inputs a reject rule may refuse: above 0 (some must be
@@ -50,6 +49,7 @@ class ClassOutlierDetector(BaseEstimator):
 
     Examples
     --------
+    >>> from gae_helpers.mixtures.classifier import GMMClassifier
     >>> rng = np.random.default_rng(0)
     >>> X = np.vstack([rng.normal(-5, 1, (200, 2)), rng.normal(5, 1, (200, 2))])
     >>> y = np.repeat([0, 1], 200)

@@ -22,7 +22,6 @@ import hashlib
 import importlib
 import importlib.util
 import json
-import os
 import pickle
 import sys
 import time

@@ -13,19 +13,19 @@ import ast
 from numbers import Integral, Real
 from pathlib import Path
 
-from sklearn.utils._param_validation import (Interval, InvalidParameterError,
+from sklearn.utils._param_validation import (Interval, InvalidParameterError, StrOptions,
                                              validate_parameter_constraints)
 
 from gae_helpers.models.autoencoder import ARCHITECTURES, SCHEDULES
 from gae_helpers.data.datasets import DATASETS, AutoChoice
 from gae_helpers.models.device import INFERENCE_PRECISIONS, PRECISIONS, resolve_device
 from gae_helpers.models.shipped import manifest, resolve_pretrained_dir, shipped_file
+from gae_helpers.measure import ood, sample_quality
 from gae_helpers.mixtures.classifier import GMMClassifier
 from gae_helpers.mixtures.outliers import ClassOutlierDetector
 from gae_helpers.run.stories import PRESET_NAMES, story
 
 N_CLASSES = 10  # every dataset of the project has ten classes
-REJECT_SCORES = ("likelihood", "reconstruction", "combined")
 OTHER_DATASETS = ("mnist", "fashion-mnist")
 
 
@@ -34,14 +34,7 @@ def _fail(name, value, wanted):
 
 
 def _choice(options, none=False):
-    def check(name, value):
-        if value is None and none:
-            return None
-        if value not in options:
-            _fail(name, value, "use one of " + ", ".join(repr(o) for o in options)
-                  + (" or None" if none else ""))
-        return value
-    return check
+    return _constrained(StrOptions(set(options)), *([None] * none))
 
 
 def _constrained(*constraints):
@@ -49,7 +42,8 @@ def _constrained(*constraints):
     same objects the estimators declare: whole numbers given as floats (``5.0``) count as
     whole."""
     def check(name, value):
-        if isinstance(value, bool):  # an Integral to Python, never a count or a size here
+        if isinstance(value, bool) and any(isinstance(c, Interval) for c in constraints):
+            # an Integral to Python, never a count or a size here
             raise InvalidParameterError(f"The {name!r} parameter of this notebook must be a "
                                         f"number, got {value}. Give another value (papermill: "
                                         f"-p {name} VALUE).")
@@ -169,11 +163,11 @@ CHECKS = {
     "reg_covar": _estimator(GMMClassifier, "reg_covar"),
     "em_tol": _estimator(GMMClassifier, "tol"),
     "reject_quantile": _estimator(ClassOutlierDetector, "quantile"),
-    "reject_score": _choice(REJECT_SCORES),
+    "reject_score": _constrained(ood.KIND),
     "samples_per_class": _whole(2),
     "samples_per_row": _whole(2),
     "n_generated": _whole(20),
-    "n_draws": _whole(2),
+    "n_draws": _constrained(sample_quality.DRAWS),
     "interpolation_pairs": lambda name, value: None if value is None else parse_pairs(name, value),
     "n_monte_carlo": _whole(10),
     "single_gmm_fit_size": _whole(10, none=True),
@@ -191,9 +185,10 @@ NOTEBOOKS = {"walkthrough": "", "gae_vs_vae": "gae-vs-vae-"}  # name: its runs' 
 def check_parameters(parameters: dict, notebook: str = "walkthrough") -> dict:
     """The notebook's parameters, checked, converted and with the dataset's defaults filled in.
 
-    Section "Setup and parameters". ``None`` for ``latent_dim``, ``epochs``,
+    Section "Setup and parameters". ``None`` for ``latent_dim``, ``epochs``, ``deform``,
     ``interpolation_pairs`` and ``output_dir`` and ``"auto"`` for ``other_dataset`` take the
-    dataset's walkthrough defaults (:mod:`gae_helpers.run.stories`); ``output_dir`` defaults to
+    dataset's walkthrough defaults (:mod:`gae_helpers.run.stories`), ``preset`` (a name) first
+    taking the values its dataset's preset sets; ``output_dir`` defaults to
     ``../runs/<prefix><dataset>`` (the prefix of ``notebook`` in :data:`NOTEBOOKS`), and
     ``pretrained_dir="shipped"`` becomes ``models/<dataset>/<notebook>/`` after checking that
     every parameter the shipped models depend on has its default value.

@@ -15,7 +15,7 @@ What :func:`check_notebook` does, in the browser:
 3. counts the rendered widget views (an explorer is a ``.widget-vbox`` with a class
    ``gae-explore-*``) and looks for "Error displaying widget" in every output;
 4. moves the morph explorer's position slider with the arrow keys and waits for its image to
-   change; draws a stroke on the drawing pad and waits for its result image to change;
+   change; draws a stroke on the sketch explorer's pad and waits for its result image to change;
 5. saves screenshots of the page and of each explorer.
 """
 
@@ -42,7 +42,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 DEFAULT_NOTEBOOK = ROOT / "notebooks" / "walkthrough.ipynb"
 # What `make demo` runs the walkthrough with: the built-in digits, no download.
 DEMO_PARAMETERS = {"dataset": "digits", "n_components": 3}
-EXPLORERS = ("sampler", "morph", "styles", "draw")
+EXPLORERS = ("sampler", "morph", "styles", "sketch")
 
 
 def free_port() -> int:
@@ -385,7 +385,7 @@ def _count_views(page) -> dict:
       const outputs = Array.from(document.querySelectorAll('.jp-OutputArea-output'));
       const views = outputs.filter(o => o.querySelector('.jupyter-widgets'));
       const explorers = {};
-      for (const k of ['sampler', 'morph', 'styles', 'draw'])
+      for (const k of ['sampler', 'morph', 'styles', 'sketch'])
         explorers[k] = document.querySelectorAll('.jp-OutputArea-output .gae-explore-' + k).length;
       const text = outputs.map(o => o.innerText).join('\\n');
       return {
@@ -434,7 +434,7 @@ def _move_morph_slider(page, screenshots) -> dict:
 
 
 def _draw_on_pad(page, screenshots) -> dict:
-    draw = page.locator(".jp-OutputArea-output .gae-explore-draw").first
+    draw = page.locator(".jp-OutputArea-output .gae-explore-sketch").first
     if not draw.count():
         return {"draw_image_changed": None}
     image = draw.locator("img").first
