@@ -472,6 +472,8 @@ def failures(report: dict, min_widgets: int = 4) -> list:
         problems.append('an output says "Error displaying widget"')
     if report.get("morph_image_changed") is not True:
         problems.append("moving the morph slider did not change its image")
-    if report.get("draw_image_changed") is False:
+    if report.get("draw_image_changed") is None:
+        problems.append("the sketch explorer's pad was not found")
+    elif report.get("draw_image_changed") is False:
         problems.append("drawing on the pad did not change its result image")
     return problems
