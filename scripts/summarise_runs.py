@@ -385,7 +385,7 @@ def block_newcomer(r: dict) -> str:
         rows.append([f"the walkthrough on {DATASETS[ds]}, from scratch (`make reproduce` runs "
                      f"both, then the comparison on both)", f"{r[ds]['seconds_total']:.0f} s"])
         if f"shipped-{ds}" in r:
-            rows.append([f"the same on the shipped models (`-p pretrained_dir shipped`)",
+            rows.append(["the same on the shipped models (`-p pretrained_dir shipped`)",
                          f"{r[f'shipped-{ds}']['seconds_total']:.0f} s"])
     for ds in DATASETS:
         if f"gae-vs-vae-{ds}" in r:

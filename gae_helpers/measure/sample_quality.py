@@ -23,7 +23,6 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
-import torch
 from sklearn.utils._param_validation import Interval, validate_parameter_constraints
 
 from gae_helpers.measure import frechet
@@ -75,6 +74,7 @@ def score_samplers(judge_model, samplers: dict, real_images, n: int, draws: int 
     >>> from gae_helpers.models.judge import JudgeConfig
     >>> from gae_helpers.measure.sampling import Generated
     >>> judge_model = JudgeConfig(image_shape=(1, 8, 8), n_classes=3).build(seed=0)
+    >>> import torch
     >>> real = torch.rand(200, 1, 8, 8, generator=torch.Generator().manual_seed(0))
     >>> noise = {"noise": lambda n, s: Generated(torch.rand(n, 1, 8, 8))}
     >>> rows = score_samplers(judge_model, noise, real, n=50, draws=3)
