@@ -145,8 +145,11 @@ trained = train_or_load_autoencoder(
     schedule=lr_schedule, deform=deform, seed=seed, device=device, precision=precision,
     cache_dir=cache_dir,
     pretrained=pretrained_file(pretrained_dir, "autoencoder"))
-autoencoder = (standardise_codes(trained.model, fit.x_train, device=device)
-               if code_scaling == "standard" else trained.model)
+# the training images' codes come with the standardised model: they are encoded once
+autoencoder, z_train = (
+    standardise_codes(trained.model, fit.x_train, device=device, return_codes=True)
+    if code_scaling == "standard"
+    else (trained.model, encode(trained.model, fit.x_train, device=device)))
 run.record_training("autoencoder", trained)
 print(f"{config.architecture} autoencoder, latent_dim={config.latent_dim}, "
       f"{sum(p.numel() for p in autoencoder.parameters()):,} weights; "
@@ -154,7 +157,6 @@ print(f"{config.architecture} autoencoder, latent_dim={config.latent_dim}, "
 display(figures.plot_loss_curve(trained.history, path=run.figure_path("loss_curve")))
 
 # %%
-z_train = encode(autoencoder, fit.x_train, device=device)
 z_held_out = encode(autoencoder, held_out.x_test, device=device)
 z_test = encode(autoencoder, data.x_test, device=device)
 reconstructions = decode(autoencoder, z_test, device=device)

@@ -6,6 +6,9 @@
   channels_last or bfloat16 autocast on top of them, then all three (our loop). Same model,
   same batch size, measured alternately in this process; each as a ratio to the baseline.
 * Encode throughput.
+* Inference: the shipped MNIST judge's features and the autoencoder's encoding and decoding of
+  the 10,000 test images, as before (NCHW batches of 1,024) and now (channels-last batches of
+  gae_helpers.models.device.INFERENCE_BATCH), alternately in this process, as ratios.
 * EM: the walkthrough's four mixtures on the shipped autoencoder's codes, fitted by the
   previous fitting code (float64, one class after another, OpenBLAS on all its threads) and by
   ours (one BLAS thread per fit, the classes in parallel threads), in the same process, as
@@ -187,6 +190,53 @@ def em_section(dataset: str, data_root) -> None:
     say(f"EM, {dataset}, all four mixtures: now / previous", f"{total_now / total_before:.2f}")
 
 
+def inference_section(data) -> None:
+    """The forward passes outside training on the 10,000 test images with the shipped MNIST
+    judge and autoencoder: as before (NCHW batches of 1,024, the model called directly) and
+    ours (gae_helpers' helpers: channels-last batches of INFERENCE_BATCH), measured alternately
+    in this process, best of three, as seconds and ratios; and the largest difference of
+    the outputs (float32: the layouts sum in another order)."""
+    from gae_helpers.models import judge
+    from gae_helpers.models.autoencoder import decode
+    from gae_helpers.models.checkpoint import load_model
+    from gae_helpers.models.device import INFERENCE_BATCH
+    from gae_helpers.models.shipped import load_judge, shipped_file
+
+    judge_model = load_judge("mnist", judge.JudgeConfig((1, 28, 28), 10), "shipped").model
+    autoencoder, _ = load_model(shipped_file("mnist/walkthrough/autoencoder.pt"))
+    images = data.x_test
+    codes = encode(autoencoder, images)
+
+    @torch.no_grad()
+    def before(forward, inputs):
+        return torch.cat([forward(inputs[i:i + 1024]) for i in range(0, len(inputs), 1024)])
+
+    passes = {
+        "judge features": (lambda: before(judge_model.eval().features, images),
+                           lambda: judge.features(judge_model, images)),
+        "encode": (lambda: before(autoencoder.eval().encoder, images),
+                   lambda: encode(autoencoder, images)),
+        "decode": (lambda: torch.sigmoid(before(autoencoder.eval().decoder,
+                                                torch.as_tensor(codes, dtype=torch.float32))),
+                   lambda: decode(autoencoder, codes)),
+    }
+    say("inference batch (images)", INFERENCE_BATCH)
+    for name, (old, new) in passes.items():
+        seconds, outputs = {"before": [], "now": []}, {}
+        for _ in range(3):
+            for key, run in (("before", old), ("now", new)):
+                started = time.perf_counter()
+                outputs[key] = np.asarray(run(), dtype=np.float64)
+                seconds[key].append(time.perf_counter() - started)
+        best_before, best_now = min(seconds["before"]), min(seconds["now"])
+        say(f"inference, {name} of 10,000 test images: before, NCHW batches of 1,024 (s)",
+            f"{best_before:.2f}")
+        say(f"inference, {name}: now (s)", f"{best_now:.2f}")
+        say(f"inference, {name}: now / before", f"{best_now / best_before:.2f}")
+        say(f"inference, {name}: largest difference of the outputs",
+            f"{np.abs(outputs['before'] - outputs['now']).max():.1e}")
+
+
 def section_times(executed) -> dict:
     """Seconds per "## N. Title" section of an executed notebook (papermill's cell timings)."""
     import nbformat
@@ -349,6 +399,8 @@ def main(argv=None):
     started = time.perf_counter()
     encode(model, images)
     say("encode throughput (images/s)", f"{len(images) / (time.perf_counter() - started):.0f}")
+    if data is not None:
+        inference_section(data)
     for dataset in (args.datasets if not args.skip_em else []):
         em_section(dataset, root)
 

@@ -4,12 +4,15 @@ from sklearn.exceptions import NotFittedError
 from sklearn.mixture import GaussianMixture
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from gae_helpers.mixtures.classifier import GMMClassifier, fit_single_gmm, sample_gmm
+from gae_helpers.mixtures.cache import fit_or_load
+from gae_helpers.mixtures.classifier import (GMMClassifier, ThreadedGaussianMixture,
+                                             fit_single_gmm, sample_gmm)
 
 
 @parametrize_with_checks([
     GMMClassifier(n_components=1),
     GMMClassifier(n_components=1, covariance_type="diag", priors="uniform"),
+    ThreadedGaussianMixture(n_components=2, n_jobs=2),
 ])
 def test_sklearn_contract(estimator, check):
     check(estimator)
@@ -137,6 +140,38 @@ def test_classes_fitted_in_parallel_give_the_same_mixtures():
     for a, b in zip(one.gmms_, two.gmms_):
         np.testing.assert_array_equal(a.means_, b.means_)
     np.testing.assert_array_equal(one.n_iter_, two.n_iter_)
+
+
+def test_classes_scored_in_parallel_give_the_same_numbers():
+    X, y = blobs()
+    model = GMMClassifier(n_components=2, random_state=0).fit(X, y)
+    one = model.class_log_likelihood(X)
+    model.n_jobs = 2
+    np.testing.assert_array_equal(model.class_log_likelihood(X), one)
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "diag"])
+def test_threaded_mixture_is_scikit_learns_to_the_last_bit(covariance_type):
+    rng = np.random.default_rng(1)
+    X = np.vstack([rng.normal(c, 1.0, (150, 4)) for c in range(-6, 7, 3)])
+    plain = GaussianMixture(7, covariance_type=covariance_type, reg_covar=0.01,
+                            random_state=0).fit(X)
+    threaded = ThreadedGaussianMixture(7, covariance_type=covariance_type, reg_covar=0.01,
+                                       random_state=0, n_jobs=2).fit(X)
+    assert threaded.n_iter_ == plain.n_iter_ and threaded.lower_bound_ == plain.lower_bound_
+    for name in ("weights_", "means_", "covariances_", "precisions_cholesky_"):
+        np.testing.assert_array_equal(getattr(threaded, name), getattr(plain, name))
+    np.testing.assert_array_equal(threaded.score_samples(X), plain.score_samples(X))
+
+
+def test_threaded_mixture_comes_back_from_the_cache_as_itself(tmp_path):
+    X, _ = blobs()
+    estimator = ThreadedGaussianMixture(3, random_state=0, n_jobs=2)
+    first = fit_or_load(estimator, X, cache_dir=tmp_path)
+    again = fit_or_load(estimator, X, cache_dir=tmp_path)
+    assert type(again) is ThreadedGaussianMixture and again.n_jobs == 2
+    np.testing.assert_array_equal(again.means_, first.means_)
+    assert type(fit_single_gmm(X, 3, random_state=0)) is ThreadedGaussianMixture
 
 
 def test_fits_run_on_one_blas_thread_and_restore_the_limits():

@@ -141,3 +141,34 @@ def test_pretrained_checkpoint_loads_instead_of_training(tmp_path, trained, digi
                                     pretrained=tmp_path / "judge.pt", progress=False)
     np.testing.assert_array_equal(judge.predict_proba(run.model, digits.x_test),
                                   judge.predict_proba(model, digits.x_test))
+
+
+def test_inference_runs_channels_last_and_leaves_the_model_as_it_was():
+    from gae_helpers.models.device import run_batched
+
+    model = JudgeConfig(image_shape=(1, 8, 8), n_classes=3, widths=(4, 6)).build(seed=0)
+    images = torch.rand(300, 1, 8, 8, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        plain = model.eval().features(images).double().numpy()
+    out = run_batched(model, model.features, images, batch_size=128, device="cpu")
+    np.testing.assert_allclose(out, plain, rtol=1e-5, atol=1e-6)
+    assert all(p.is_contiguous() for p in model.parameters())
+    model.to(memory_format=torch.channels_last)  # a model kept channels-last stays so
+    run_batched(model, model.features, images, batch_size=128, device="cpu")
+    assert not model.conv[3].weight.is_contiguous()  # (6, 4, 3, 3): the layouts differ
+    assert model.conv[3].weight.is_contiguous(memory_format=torch.channels_last)
+
+
+@pytest.mark.parametrize("value, refused", [(float("nan"), True), (float("inf"), True),
+                                            (3e38, False)])
+def test_non_finite_images_are_refused_and_huge_finite_ones_are_not(value, refused):
+    from gae_helpers.models.device import check_images
+
+    images = torch.zeros(4, 1, 8, 8)
+    images[1, 0, 2, 3] = images[2, 0, 1, 1] = value  # 6e38: the sum overflows, no value does
+    config = JudgeConfig(image_shape=(1, 8, 8), n_classes=3)
+    if refused:
+        with pytest.raises(ValueError, match="NaN or infinite"):
+            check_images(images, config)
+    else:
+        assert check_images(images, config).shape == (4, 1, 8, 8)

@@ -3,16 +3,17 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.metrics import accuracy_score, confusion_matrix, mean_squared_error, recall_score
 from sklearn.svm import SVC
 
 from gae_helpers.mixtures.classifier import subset_index
 from gae_helpers.mixtures.threads import one_thread
-
 
 
 def reconstruction_error(images, reconstructions) -> float:
@@ -90,16 +91,33 @@ def discriminative_baseline(X_fit, y_fit, X_val, y_val, X_test, y_test, seed=0,
     >>> row["classifier"], row["accuracy_test"] > 0.9
     ('RBF SVC (C=10) on 50 of the 200 codes', True)
     """
-    import time
-
     started = time.perf_counter()
     index = subset_index(len(X_fit), n_codes, random_state=seed)
     svc = SVC(C=C, gamma="scale").fit(np.asarray(X_fit)[index], np.asarray(y_fit)[index])
+    predicted = predict_in_threads(svc, np.vstack([X_val, X_test]))
     row = {"classifier": f"RBF SVC (C={C:g}) on {len(index)} of the {len(X_fit)} codes",
-           "accuracy_validation": float(svc.score(X_val, y_val)),
-           "accuracy_test": float(svc.score(X_test, y_test))}
+           "accuracy_validation": float(accuracy_score(y_val, predicted[:len(X_val)])),
+           "accuracy_test": float(accuracy_score(y_test, predicted[len(X_val):]))}
     row["seconds"] = round(time.perf_counter() - started, 1)
     return row
+
+
+def predict_in_threads(model, X, n_jobs=-1) -> np.ndarray:
+    """``model.predict(X)``, the rows split over ``n_jobs`` threads (joblib's meaning).
+
+    For predictors that release the GIL while they work, such as ``SVC`` (libsvm predicts
+    one row at a time, on one core): the same labels, in about half the time on two cores.
+
+    Examples
+    --------
+    >>> X = np.arange(10.0).reshape(-1, 1)
+    >>> model = SVC().fit(X, X.ravel() > 4)
+    >>> bool(np.array_equal(predict_in_threads(model, X), model.predict(X)))
+    True
+    """
+    chunks = np.array_split(np.asarray(X), max(1, min(effective_n_jobs(n_jobs), len(X))))
+    return np.concatenate(Parallel(n_jobs=n_jobs, prefer="threads")(
+        delayed(model.predict)(chunk) for chunk in chunks))
 
 
 def head_table(metrics: dict, baseline: dict) -> pd.DataFrame:

@@ -58,8 +58,12 @@ def _gmm_state(gmm, prefix=""):
     return state
 
 
-def _gmm_from_state(state, prefix=""):
-    gmm = GaussianMixture(**json.loads(str(state[prefix + "params"])))
+def _gmm_from_state(state, prefix="", estimator=None):
+    # into a clone of ``estimator`` where given (a subclass keeps its class and its
+    # speed-only parameters), else into a plain GaussianMixture
+    params = json.loads(str(state[prefix + "params"]))
+    gmm = (GaussianMixture(**params) if estimator is None
+           else clone(estimator).set_params(**params))
     for name in _GMM_ARRAYS:
         setattr(gmm, name, state[prefix + name])
     for name, kind in _GMM_SCALARS.items():
@@ -80,7 +84,7 @@ def _state(model):
 
 def _restore(estimator, state):
     if isinstance(estimator, GaussianMixture):
-        return _gmm_from_state(state)
+        return _gmm_from_state(state, estimator=estimator)
     model = clone(estimator)
     model.classes_ = state["classes_"]
     model.class_prior_ = state["class_prior_"]

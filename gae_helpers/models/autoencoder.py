@@ -16,7 +16,7 @@ import torch
 from torch import nn
 from gae_helpers.models.checkpoint import train_or_load
 from gae_helpers.models.config import PlainConfig, model_kind
-from gae_helpers.models.device import (check_images, check_whole, inference_dtype, resolve_device,
+from gae_helpers.models.device import (INFERENCE_BATCH, check_images, check_whole, inference_dtype, resolve_device,
                      resolve_precision, run_batched)
 from gae_helpers.models.augment import random_affine, random_shifts  # noqa: F401 (re-exported)
 from gae_helpers.models.progress import progress_bar
@@ -320,14 +320,14 @@ def minibatch_training(model, images, *, forward, loss, epochs: int, batch_size:
 
 
 @torch.no_grad()
-def encode(model: Autoencoder, images, batch_size: int = 1024, device="auto") -> np.ndarray:
+def encode(model: Autoencoder, images, batch_size: int = INFERENCE_BATCH, device="auto") -> np.ndarray:
     """Latent codes of images, in batches, as a float64 array ``(n, latent_dim)``."""
     images = check_images(images, model.config, dtype=inference_dtype())
     return run_batched(model, model.encoder, images, batch_size, device).astype(np.float64)
 
 
 @torch.no_grad()
-def decode(model: Autoencoder, codes, batch_size: int = 1024, device="auto") -> torch.Tensor:
+def decode(model: Autoencoder, codes, batch_size: int = INFERENCE_BATCH, device="auto") -> torch.Tensor:
     """Images in [0, 1] decoded from latent codes, shape ``(n, channels, height, width)``."""
     codes = torch.as_tensor(np.asarray(codes), dtype=inference_dtype())
     if codes.ndim != 2 or codes.shape[1] != model.config.latent_dim:
@@ -338,7 +338,7 @@ def decode(model: Autoencoder, codes, batch_size: int = 1024, device="auto") -> 
 
 
 @torch.no_grad()
-def reconstruct(model: Autoencoder, images, batch_size: int = 1024, device="auto") -> torch.Tensor:
+def reconstruct(model: Autoencoder, images, batch_size: int = INFERENCE_BATCH, device="auto") -> torch.Tensor:
     """Decode the codes of images: the autoencoder's reconstruction in [0, 1]."""
     return decode(model, encode(model, images, batch_size, device), batch_size, device)
 
@@ -400,7 +400,7 @@ class CodeAffine(nn.Module):
         return x * self.scale + self.shift
 
 
-def standardise_codes(model: Autoencoder, images, device="auto") -> Autoencoder:
+def standardise_codes(model: Autoencoder, images, device="auto", return_codes: bool = False):
     """A copy of ``model`` whose codes are standardised: every code dimension to mean 0 and
     variance 1 over the codes of ``images`` (section "Autoencoder", before the GMMs).
 
@@ -423,6 +423,13 @@ def standardise_codes(model: Autoencoder, images, device="auto") -> Autoencoder:
     True
     >>> scaled.config.standardised, model.config.standardised
     (True, False)
+
+    With ``return_codes=True`` it also returns the standardised codes of ``images``, the very
+    values ``encode(scaled, images)`` gives, without encoding the images a second time:
+
+    >>> scaled, codes = standardise_codes(model, images, return_codes=True)
+    >>> bool(np.array_equal(codes, encode(scaled, images)))
+    True
     """
     scaled = copy.deepcopy(model)  # its own weights: later edits of ``model`` leave it alone
     if scaled.config.standardised:  # standardise the codes of the plain model underneath
@@ -434,4 +441,12 @@ def standardise_codes(model: Autoencoder, images, device="auto") -> Autoencoder:
     scaled.encoder = nn.Sequential(*scaled.encoder, CodeAffine(1 / std, -mean / std))
     scaled.decoder = nn.Sequential(CodeAffine(std, mean), *scaled.decoder)
     scaled.config = replace(scaled.config, standardised=True)
-    return scaled
+    if not return_codes:
+        return scaled
+    # the encoder's last step, applied in its inference dtype to the raw codes (exact in
+    # float64): the same values a second encode would give
+    affine = scaled.encoder[-1].to(inference_dtype())
+    with torch.no_grad():
+        standard = affine(torch.as_tensor(codes, dtype=inference_dtype())).double().numpy()
+    affine.float()
+    return scaled, standard

@@ -18,7 +18,7 @@ from torch import nn
 
 from gae_helpers.models import checkpoint
 from gae_helpers.models.config import PlainConfig, model_kind
-from gae_helpers.models.device import (check_images, inference_dtype, resolve_device, resolve_precision,
+from gae_helpers.models.device import (INFERENCE_BATCH, check_images, inference_dtype, resolve_device, resolve_precision,
                      run_batched)
 from gae_helpers.models.progress import progress_bar
 
@@ -234,7 +234,7 @@ def _logits_or_features(model, images, batch_size, device, what):
     return out if len(images) else np.zeros((0, width))
 
 
-def predict_proba(model: Judge, images, batch_size: int = 1024, device="auto") -> np.ndarray:
+def predict_proba(model: Judge, images, batch_size: int = INFERENCE_BATCH, device="auto") -> np.ndarray:
     """The judge's class probabilities (softmax), float64 of shape ``(n, n_classes)``.
 
     Section "An independent judge".
@@ -250,7 +250,7 @@ def predict_proba(model: Judge, images, batch_size: int = 1024, device="auto") -
     return torch.softmax(torch.from_numpy(logits), dim=1).numpy()
 
 
-def features(model: Judge, images, batch_size: int = 1024, device="auto") -> np.ndarray:
+def features(model: Judge, images, batch_size: int = INFERENCE_BATCH, device="auto") -> np.ndarray:
     """The judge's penultimate layer, float64 of shape ``(n, hidden)``.
 
     Section "Fréchet distance": the features compared by :mod:`gae_helpers.measure.frechet`.
@@ -294,7 +294,7 @@ def judge_samples(model: Judge, images, drawn_labels=None, device="auto") -> dic
     return {"judge_agreement": agreement, "judge_confidence": float(proba.max(axis=1).mean())}
 
 
-def features_and_verdict(model: Judge, images, drawn_labels=None, batch_size: int = 1024,
+def features_and_verdict(model: Judge, images, drawn_labels=None, batch_size: int = INFERENCE_BATCH,
                          device="auto") -> tuple:
     """``(features(model, images), judge_samples(model, images, drawn_labels))`` in one pass
     over the images (section "One GMM for all classes, judged independently").

@@ -26,7 +26,8 @@ from gae_helpers.models import autoencoder as plain
 from gae_helpers.models import checkpoint
 from gae_helpers.models.autoencoder import AutoencoderConfig, build_layers, minibatch_training
 from gae_helpers.models.config import model_kind
-from gae_helpers.models.device import check_images, check_whole, inference_dtype, run_batched
+from gae_helpers.models.device import (INFERENCE_BATCH, check_images, check_whole, inference_dtype,
+                                      run_batched)
 
 __all__ = ["VAEConfig", "VAE", "train_vae", "loss_terms", "encode_mean", "decode",
            "reconstruct", "sample_prior", "train_or_load_vae"]
@@ -268,7 +269,7 @@ def _noise_seed(seed) -> int:
 
 
 @torch.no_grad()
-def encode_mean(model: VAE, images, batch_size: int = 1024, device="auto") -> np.ndarray:
+def encode_mean(model: VAE, images, batch_size: int = INFERENCE_BATCH, device="auto") -> np.ndarray:
     """The means of q(z | x), in batches, as a float64 array ``(n, latent_dim)``.
 
     Section "The VAE": these are the codes the class GMMs are fitted to. No
@@ -285,7 +286,7 @@ def encode_mean(model: VAE, images, batch_size: int = 1024, device="auto") -> np
     return codes.astype(np.float64)
 
 
-def decode(model: VAE, codes, batch_size: int = 1024, device="auto") -> torch.Tensor:
+def decode(model: VAE, codes, batch_size: int = INFERENCE_BATCH, device="auto") -> torch.Tensor:
     """Images in [0, 1] decoded from latent codes, shape ``(n, channels, height, width)``.
 
     Section "The VAE"; the autoencoder's :func:`~gae_helpers.models.autoencoder.decode`.
@@ -293,7 +294,7 @@ def decode(model: VAE, codes, batch_size: int = 1024, device="auto") -> torch.Te
     return plain.decode(model, codes, batch_size=batch_size, device=device)
 
 
-def reconstruct(model: VAE, images, batch_size: int = 1024, device="auto") -> torch.Tensor:
+def reconstruct(model: VAE, images, batch_size: int = INFERENCE_BATCH, device="auto") -> torch.Tensor:
     """Decode the means of images: the VAE's deterministic reconstruction in [0, 1]."""
     return decode(model, encode_mean(model, images, batch_size, device), batch_size, device)
 
