@@ -16,8 +16,9 @@ import torch
 from torch import nn
 from gae_helpers.models.checkpoint import train_or_load
 from gae_helpers.models.config import PlainConfig, model_kind
-from gae_helpers.models.device import (INFERENCE_BATCH, check_images, check_whole, inference_dtype, resolve_device,
-                     resolve_precision, run_batched)
+from gae_helpers.models.device import (INFERENCE_BATCH, check_images, check_whole,
+                                       inference_dtype, resolve_device, resolve_precision,
+                                       run_batched)
 from gae_helpers.models.augment import random_affine, random_shifts  # noqa: F401 (re-exported)
 from gae_helpers.models.progress import progress_bar
 
@@ -320,14 +321,16 @@ def minibatch_training(model, images, *, forward, loss, epochs: int, batch_size:
 
 
 @torch.no_grad()
-def encode(model: Autoencoder, images, batch_size: int = INFERENCE_BATCH, device="auto") -> np.ndarray:
+def encode(model: Autoencoder, images, batch_size: int = INFERENCE_BATCH,
+           device="auto") -> np.ndarray:
     """Latent codes of images, in batches, as a float64 array ``(n, latent_dim)``."""
     images = check_images(images, model.config, dtype=inference_dtype())
     return run_batched(model, model.encoder, images, batch_size, device).astype(np.float64)
 
 
 @torch.no_grad()
-def decode(model: Autoencoder, codes, batch_size: int = INFERENCE_BATCH, device="auto") -> torch.Tensor:
+def decode(model: Autoencoder, codes, batch_size: int = INFERENCE_BATCH,
+           device="auto") -> torch.Tensor:
     """Images in [0, 1] decoded from latent codes, shape ``(n, channels, height, width)``."""
     codes = torch.as_tensor(np.asarray(codes), dtype=inference_dtype())
     if codes.ndim != 2 or codes.shape[1] != model.config.latent_dim:
@@ -338,7 +341,8 @@ def decode(model: Autoencoder, codes, batch_size: int = INFERENCE_BATCH, device=
 
 
 @torch.no_grad()
-def reconstruct(model: Autoencoder, images, batch_size: int = INFERENCE_BATCH, device="auto") -> torch.Tensor:
+def reconstruct(model: Autoencoder, images, batch_size: int = INFERENCE_BATCH,
+                device="auto") -> torch.Tensor:
     """Decode the codes of images: the autoencoder's reconstruction in [0, 1]."""
     return decode(model, encode(model, images, batch_size, device), batch_size, device)
 

@@ -97,9 +97,10 @@ def inference_dtype() -> torch.dtype:
 
 # Images per forward pass outside training. Convolutions in oneDNN's channels-last layout on
 # batches of 128 keep each layer's activations small enough to be reused rather than
-# allocated afresh: the shipped MNIST judge's features of the 10,000 test images took 0.56 s
-# this way against 2.59 s in NCHW batches of 1,024 (and 1.3 s in batches of 256) on a 2-core
-# Xeon in float32; `make bench`'s inference section measures it on the machine at hand.
+# allocated afresh: in one probe the shipped MNIST judge's features of the 10,000 test images
+# took 0.56 s this way against 2.59 s in NCHW batches of 1,024 (and 1.3 s in batches of 256)
+# on a 2-core Xeon in float32; `make bench`'s inference section measures it on the machine at
+# hand (results/bench.txt).
 INFERENCE_BATCH = 128
 
 

@@ -18,8 +18,8 @@ from torch import nn
 
 from gae_helpers.models import checkpoint
 from gae_helpers.models.config import PlainConfig, model_kind
-from gae_helpers.models.device import (INFERENCE_BATCH, check_images, inference_dtype, resolve_device, resolve_precision,
-                     run_batched)
+from gae_helpers.models.device import (INFERENCE_BATCH, check_images, inference_dtype,
+                                       resolve_device, resolve_precision, run_batched)
 from gae_helpers.models.progress import progress_bar
 
 # Chosen on a validation split of Fashion-MNIST (1/6 of the training images) for about 40 s
@@ -234,7 +234,8 @@ def _logits_or_features(model, images, batch_size, device, what):
     return out if len(images) else np.zeros((0, width))
 
 
-def predict_proba(model: Judge, images, batch_size: int = INFERENCE_BATCH, device="auto") -> np.ndarray:
+def predict_proba(model: Judge, images, batch_size: int = INFERENCE_BATCH,
+                  device="auto") -> np.ndarray:
     """The judge's class probabilities (softmax), float64 of shape ``(n, n_classes)``.
 
     Section "An independent judge".

@@ -294,7 +294,8 @@ def decode(model: VAE, codes, batch_size: int = INFERENCE_BATCH, device="auto") 
     return plain.decode(model, codes, batch_size=batch_size, device=device)
 
 
-def reconstruct(model: VAE, images, batch_size: int = INFERENCE_BATCH, device="auto") -> torch.Tensor:
+def reconstruct(model: VAE, images, batch_size: int = INFERENCE_BATCH,
+                device="auto") -> torch.Tensor:
     """Decode the means of images: the VAE's deterministic reconstruction in [0, 1]."""
     return decode(model, encode_mean(model, images, batch_size, device), batch_size, device)
 
