@@ -148,11 +148,9 @@ notebooks: sync reproduce references
 	cp $(RUNS)/mnist/01_mnist.ipynb notebooks/01_mnist.ipynb
 	cp $(RUNS)/fashion-mnist/02_fashion_mnist.ipynb notebooks/02_fashion_mnist.ipynb
 	cp $(RUNS)/gae-vs-vae-mnist/03_gae_vs_vae.ipynb notebooks/03_gae_vs_vae.ipynb
-	$(PYTHON) -c "import sys; from gae_helpers.run.report import clean_executed_notebook as clean; \
-	    [clean(p, unpair=True) for p in sys.argv[1:]]" notebooks/01_mnist.ipynb \
+	$(PYTHON) scripts/executed_notebooks.py clean --unpair notebooks/01_mnist.ipynb \
 	    notebooks/02_fashion_mnist.ipynb
-	$(PYTHON) -c "from gae_helpers.run.report import clean_executed_notebook as clean; \
-	    clean('notebooks/03_gae_vs_vae.ipynb', source=True)"
+	$(PYTHON) scripts/executed_notebooks.py clean --source notebooks/03_gae_vs_vae.ipynb
 	$(PYTHON) -m jupytext --sync $(SOURCES)
 
 # Regenerate the small reference notebooks that nbval re-executes in `make test`

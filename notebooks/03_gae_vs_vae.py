@@ -77,14 +77,16 @@ from IPython.display import display
 
 from gae_helpers.data.datasets import load_dataset
 from gae_helpers.measure import comparison, diagnostics, geometry, sample_quality, sampling
-from gae_helpers.mixtures.cache import fit_or_load
-from gae_helpers.mixtures.classifier import GMMClassifier, fit_single_gmm
+from gae_helpers.measure.diagnostics import subset_index
+from gae_helpers.mixtures.classifier import GMMClassifier
+from gae_helpers.mixtures.threads import limited
 from gae_helpers.models import judge, shipped, vae
 from gae_helpers.models.autoencoder import (AutoencoderConfig, decode, encode,
                                             train_or_load_autoencoder)
 from gae_helpers.models.device import set_inference_precision
 from gae_helpers.plots import figures, latent
 from gae_helpers.run.report import Run, pretrained_file, show_table
+from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
 
 set_inference_precision(inference_precision)
@@ -148,9 +150,9 @@ codes = {name: (scalers[name].transform(z_train), scalers[name].transform(z_test
          for name, (z_train, z_test) in raw_codes.items()}
 rebuilt = {"ae": decode(autoencoder, raw_codes["ae"][1], device=device),  # the test codes,
            "vae": vae.decode(variational, raw_codes["vae"][1], device=device)}  # decoded
-class_gmms = {name: fit_or_load(GMMClassifier(
+class_gmms = {name: GMMClassifier(
     n_components=n_components, covariance_type=covariance_type, reg_covar=reg_covar,
-    tol=em_tol, random_state=seed, n_jobs=-1), z_train, data.y_train, cache_dir)
+    tol=em_tol, random_state=seed, n_jobs=-1).fit(z_train, data.y_train)
     for name, (z_train, _) in codes.items()}
 run.metrics["models"] = {name: {
     "accuracy_test": class_gmms[name].score(codes[name][1], data.y_test),
@@ -191,10 +193,12 @@ run.metrics["judge_accuracy_test"] = real_verdict["judge_agreement"]
 print(f"judge test accuracy: {run.metrics['judge_accuracy_test']:.4f}")
 
 # %%
-single_gmms = {name: fit_single_gmm(z_train, n_components * len(names), covariance_type,
-                                    reg_covar, max_samples=single_gmm_fit_size, tol=em_tol,
-                                    random_state=seed, cache_dir=cache_dir, use_cache=True)
-               for name, (z_train, _) in codes.items()}
+fit_rows = subset_index(len(data.y_train), single_gmm_fit_size, random_state=seed)
+with limited():  # one BLAS thread: fastest for EM on small matrices
+    single_gmms = {name: GaussianMixture(n_components * len(names),
+                                         covariance_type=covariance_type, reg_covar=reg_covar,
+                                         tol=em_tol, random_state=seed).fit(z_train[fit_rows])
+                   for name, (z_train, _) in codes.items()}
 unscaled = {name: (lambda draw, scaler=scalers[name]: sampling.Draw(
     scaler.inverse_transform(draw.codes), draw.labels)) for name in scalers}
 samplers = {

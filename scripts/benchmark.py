@@ -134,10 +134,10 @@ def em_section(dataset: str, data_root) -> None:
     by ours with the walkthrough's settings (em_tol included) in this process, as seconds and
     ratios. The validation accuracy of the class GMMs: previous, ours at the previous tol (the
     same models), ours at em_tol."""
-    from search_head import (previous_accuracy, previous_class_gmms,  # scripts/, beside this
-                             shipped_codes, walkthrough_defaults)
+    from search_head import (fit_single_gmm, previous_accuracy,  # scripts/, beside this
+                             previous_class_gmms, shipped_codes, walkthrough_defaults)
 
-    from gae_helpers.mixtures.classifier import fit_single_gmm, subset_index
+    from gae_helpers.measure.diagnostics import subset_index
 
     try:
         z, y, z_val, y_val = shipped_codes(dataset, data_root)

@@ -1,13 +1,10 @@
 """The mixtures' speed and the classifier head, searched on the shipped autoencoders' codes
-(docs/search.md, rounds 5 to 8). Validation split only: the test images are never read.
+(docs/search.md, rounds 5 to 7; round 8's code, the threaded single GMM, was removed in #34). Validation split only: the test images are never read.
 
     python scripts/search_head.py em --datasets mnist fashion-mnist     # round 5: EM settings
     python scripts/search_head.py head --datasets mnist fashion-mnist   # round 6: the head
     python scripts/search_head.py calibration                           # round 7: em_tol, and
                                                     # scikit-learn's temperature against ours
-    python scripts/search_head.py threads                               # round 8: the single
-                                          # GMM's components, the classes' scores, the baseline's
-                                          # predictions in threads
 
 Codes: each dataset's shipped walkthrough autoencoder, standardised, on the walkthrough's split
 (54,000 codes fit, 6,000 held out, seed 0), exactly what a shipped run fits its mixtures to.
@@ -33,7 +30,8 @@ from threadpoolctl import threadpool_limits
 from gae_helpers.models.autoencoder import (AutoencoderConfig, encode, standardise_codes,
                                      train_or_load_autoencoder)
 from gae_helpers.data.datasets import load_dataset, validation_split
-from gae_helpers.mixtures.classifier import GMMClassifier, fit_single_gmm, subset_index
+from gae_helpers.measure.diagnostics import subset_index
+from gae_helpers.mixtures.classifier import GMMClassifier
 from gae_helpers.run.parameters import check_parameters
 from gae_helpers.run.report import cpu_model, pretrained_file
 from gae_helpers.models.shipped import resolve_pretrained_dir
@@ -80,6 +78,13 @@ def previous_accuracy(gmms, y_fit, X_val, y_val) -> float:
     joint = np.column_stack([g.score_samples(X_val) for g in gmms])
     prior = np.bincount(y_fit) / len(y_fit)
     return float(np.mean(np.argmax(joint + np.log(prior), axis=1) == y_val))
+
+
+def fit_single_gmm(X, n_components, reg_covar, tol=1e-3, random_state=0):
+    """The walkthrough's single GMM: scikit-learn's GaussianMixture on one BLAS thread."""
+    with limited():
+        return GaussianMixture(n_components, reg_covar=reg_covar, tol=tol,
+                               random_state=random_state).fit(X)
 
 
 def row(dataset, setting, accuracy, seconds, note=""):
@@ -221,72 +226,22 @@ def calibration_rounds(dataset: str) -> None:
         log_post, index = model.predict_log_proba(zv), model.class_index(yv)
         hand = minimize_scalar(lambda t: -np.mean(log_softmax(log_post / np.exp(t), axis=1)[
             np.arange(len(index)), index]), bounds=(-np.log(100), np.log(100)), method="bounded")
-        ours = temperature(temperature_scaled(model, zv, yv))
+        ours = temperature(temperature_scaled(model, zv, yv), zv)
         row(dataset, f"class GMMs, tol={tol:g} (EM iterations {model.n_iter_.sum()}); T by the "
                      f"previous search {np.exp(hand.x):.6f}, by scikit-learn {ours:.6f}",
             model.score(zv, yv), s)
 
 
-def thread_rounds(dataset: str) -> None:
-    """Round 8: the work left on one core after round 5, with and without threads, each on one
-    BLAS thread: the single GMM (the walkthrough's settings) by scikit-learn's GaussianMixture
-    and by ThreadedGaussianMixture (the components split over the cores), and on float32
-    codes; the class GMMs' log-likelihoods of the 54,000 codes, class after class and the
-    classes in threads; the SVC baseline's predictions of the held-out codes, in one thread
-    and split over threads. The note says whether the threaded result is the one-thread
-    result to the last bit, and the single GMMs' mean held-out log-likelihood."""
-    from gae_helpers.measure.diagnostics import BASELINE, predict_in_threads
-    from gae_helpers.mixtures.classifier import ThreadedGaussianMixture
-
-    z, y, zv, yv = shipped_codes(dataset)
-    p = walkthrough_defaults(dataset)
-    k, reg, tol = p["n_components"], p["reg_covar"], p["em_tol"]
-    X = z[subset_index(len(z), p["single_gmm_fit_size"], random_state=0)]
-    n = k * len(np.unique(y))
-    settings = {"scikit-learn's GaussianMixture (one thread)": (GaussianMixture, X, {}),
-                "ThreadedGaussianMixture, n_jobs=-1 (ours)": (ThreadedGaussianMixture, X,
-                                                              {"n_jobs": -1}),
-                "scikit-learn's GaussianMixture, float32 codes": (GaussianMixture,
-                                                                  X.astype(np.float32), {})}
-    with limited():
-        fitted = {}
-        for name, (kind, codes, extra) in settings.items():
-            gmm, s = timed(lambda: kind(n, reg_covar=reg, tol=tol, random_state=0,
-                                        **extra).fit(codes))
-            fitted[name] = gmm
-            same = np.array_equal(gmm.means_, next(iter(fitted.values())).means_)
-            row(dataset, f"the single GMM, {n} components on {len(X)} codes: {name}", None, s,
-                f"EM iterations {gmm.n_iter_}; mean held-out log-likelihood "
-                f"{gmm.score(zv.astype(codes.dtype)):.3f}; the one-thread fit to the last bit: "
-                f"{'yes' if same else 'no'}")
-        model = GMMClassifier(k, reg_covar=reg, tol=tol, random_state=0, n_jobs=-1).fit(z, y)
-        scores = {}
-        for n_jobs in (None, -1):
-            model.n_jobs = n_jobs
-            scores[n_jobs], s = timed(lambda: model.class_log_likelihood(z))
-            row(dataset, f"class GMMs' log-likelihoods of the {len(z)} fitting codes, n_jobs="
-                         f"{n_jobs}", model.score(zv, yv), s,
-                f"the same numbers: {np.array_equal(scores[n_jobs], scores[None])}")
-        index = subset_index(len(z), BASELINE["n_codes"], random_state=0)
-        svc = SVC(C=BASELINE["C"], gamma="scale").fit(z[index], y[index])
-        serial, s = timed(lambda: svc.predict(zv))
-        row(dataset, "SVC baseline, predictions of the held-out codes in one thread",
-            np.mean(serial == yv), s)
-        threaded, s = timed(lambda: predict_in_threads(svc, zv))
-        row(dataset, "SVC baseline, predictions split over the cores (ours)",
-            np.mean(threaded == yv), s, f"the same labels: {np.array_equal(serial, threaded)}")
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("round", choices=["em", "head", "calibration", "threads"])
+    parser.add_argument("round", choices=["em", "head", "calibration"])
     parser.add_argument("--datasets", nargs="+", default=["mnist", "fashion-mnist"])
     args = parser.parse_args(argv)
     print(f"CPU: {cpu_model()}\n\n| dataset | setting | validation accuracy | seconds |\n"
           f"| --- | --- | --- | --- |")
     for dataset in args.datasets:
-        {"em": em_rounds, "head": head_rounds, "calibration": calibration_rounds,
-         "threads": thread_rounds}[args.round](dataset)
+        {"em": em_rounds, "head": head_rounds,
+         "calibration": calibration_rounds}[args.round](dataset)
     return 0
 
 

@@ -3,13 +3,11 @@
     python scripts/ship_models.py                    # judges, then the default models
     python scripts/ship_models.py --only judges      # the judges of digits, MNIST, Fashion-MNIST
     python scripts/ship_models.py --only defaults    # the walkthroughs' and the comparison's models
-    python scripts/ship_models.py --only gmms        # the walkthroughs' GMMs, refitted on
-                                                     # the shipped autoencoders
 
 The judge of each dataset trains on all its labelled training images and is scored on its test
 images. The default models are what the notebooks train with their default parameters: each
 notebook runs once with papermill and a fresh model cache, and the models it trained are kept
-(`models/<dataset>/walkthrough/autoencoder.pt` and its fitted GMMs, `class_gmms.npz` etc.;
+(`models/<dataset>/walkthrough/autoencoder.pt`; the GMMs take seconds and are fitted in every run;
 `models/<dataset>/gae_vs_vae/autoencoder.pt` and `vae.pt`, the comparison's pair of equal
 budget, from 03_gae_vs_vae), with the parameters they depend on, so that `-p pretrained_dir
 shipped` refuses a run whose parameters differ. Needs GAE_DATA_DIR for MNIST and Fashion-MNIST.
@@ -40,8 +38,6 @@ from gae_helpers.data.storage import atomic_path, write_json  # noqa: E402
 TRAINING_PARAMETERS = ("dataset", "n_train", "validation_fraction", "architecture", "latent_dim",
                        "epochs", "batch_size", "learning_rate", "lr_schedule", "deform", "beta",
                        "seed")
-GMM_PARAMETERS = ("n_components", "post_n_components", "covariance_type", "reg_covar",
-                  "code_scaling", "single_gmm_fit_size")
 JUDGE_DATASETS = ("digits", "mnist", "fashion-mnist")
 DEFAULT_DATASETS = ("mnist", "fashion-mnist")
 COMMAND = "make models"
@@ -111,32 +107,6 @@ def keep(cache: Path, kind: str, target: Path, entry: dict, run: Path) -> None:
     print(f"kept {target.relative_to(ROOT)}")
 
 
-WALKTHROUGH_GMMS = ("class_gmms", "class_gmms_same_codes", "single_gmm", "post_gmms")
-
-
-def keep_gmms(cache: Path, folder: Path, entry: dict, run: Path) -> None:
-    """Ship the walkthrough's fitted GMMs in the compact format of
-    :func:`gae_helpers.mixtures.cache.save_compact`, so that a shipped run fits none."""
-    from sklearn.mixture import GaussianMixture
-
-    from gae_helpers.mixtures.classifier import GMMClassifier
-    from gae_helpers.mixtures.cache import read_entry, save_compact
-
-    parameters = json.loads((run / "metrics.json").read_text())["parameters"]
-    for name in WALKTHROUGH_GMMS:
-        found = sorted(cache.glob(f"{name}-*.npz"))
-        if len(found) != 1:
-            raise RuntimeError(f"expected one {name} fit in {cache}, found {len(found)}")
-        state, model = read_entry(found[0], GaussianMixture() if name == "single_gmm"
-                                  else GMMClassifier())
-        target = folder / f"{name}.npz"
-        save_compact(model, target, {k: v for k, v in state.items() if k.startswith("fit_on.")})
-        record(str(target.relative_to(models_dir())), {
-            **entry, "parameters": {k: parameters[k] for k in GMM_PARAMETERS if k in parameters},
-            "fit_on_codes": int(state["fit_on.n_samples"]), "stack": software_stack()})
-        print(f"kept {target.relative_to(ROOT)}")
-
-
 def ship_defaults(dataset: str, runs: Path | None = None,
                   notebooks=("walkthrough", "gae_vs_vae")) -> None:
     if "walkthrough" in notebooks:
@@ -156,26 +126,6 @@ def ship_walkthrough(dataset: str, runs: Path | None) -> None:
              {"command": f"{COMMAND} (the walkthrough's defaults, -p dataset {dataset})",
               "notebook_seconds": round(time.perf_counter() - started, 1)},
              runs / dataset if runs else scratch / "run")
-        keep_gmms(scratch / "cache", models_dir() / dataset / "walkthrough",
-                  {"command": f"{COMMAND} (the walkthrough's defaults, -p dataset {dataset})"},
-                  runs / dataset if runs else scratch / "run")
-
-
-def ship_gmms(dataset: str) -> None:
-    """Refit the walkthrough's GMMs on the shipped autoencoder's codes (no training): the
-    walkthrough runs with a copy of that autoencoder and a fresh cache, so it fits every GMM."""
-    shipped = models_dir() / dataset / "walkthrough" / "autoencoder.pt"
-    with tempfile.TemporaryDirectory() as scratch:
-        scratch = Path(scratch)
-        (scratch / "pretrained").mkdir()
-        shutil.copy(shipped, scratch / "pretrained" / "autoencoder.pt")
-        run_notebook("walkthrough.ipynb", {"dataset": dataset,
-                                           "pretrained_dir": str(scratch / "pretrained")},
-                     scratch / "cache", scratch)
-        keep_gmms(scratch / "cache", shipped.parent,
-                  {"command": f"{COMMAND} (the walkthrough's defaults, -p dataset {dataset}; "
-                              f"python scripts/ship_models.py --only gmms refits them alone)"},
-                  scratch / "run")
 
 
 def ship_comparison(dataset: str, runs: Path | None) -> None:
@@ -193,7 +143,7 @@ def ship_comparison(dataset: str, runs: Path | None) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["judges", "defaults", "gmms"], default=None)
+    parser.add_argument("--only", choices=["judges", "defaults"], default=None)
     parser.add_argument("--datasets", nargs="+", default=None)
     parser.add_argument("--notebooks", nargs="+", default=["walkthrough", "gae_vs_vae"],
                         choices=["walkthrough", "gae_vs_vae"])
@@ -207,9 +157,6 @@ def main(argv=None) -> int:
     if args.only in (None, "defaults"):
         for dataset in args.datasets or DEFAULT_DATASETS:
             ship_defaults(dataset, args.runs, args.notebooks)
-    if args.only == "gmms":
-        for dataset in args.datasets or DEFAULT_DATASETS:
-            ship_gmms(dataset)
     return 0
 
 

@@ -66,7 +66,7 @@ def collect(runs: Path, results: Path = RESULTS) -> list:
         written.append(name)
     executed = runs / "gae-vs-vae-fashion-mnist" / "03_gae_vs_vae.ipynb"
     if executed.is_file():  # the Fashion-MNIST comparison, for readers (MNIST's is notebooks/03)
-        from gae_helpers.run.report import clean_executed_notebook
+        from executed_notebooks import clean_executed_notebook
 
         target = results / "gae-vs-vae-fashion-mnist" / "03_gae_vs_vae.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -27,7 +27,8 @@ CONFIGS = {k: v for k, v in json.loads((REFERENCE_DIR / "configs.json").read_tex
            if not k.startswith("_")}
 sys.path.insert(0, str(ROOT))
 from gae_helpers.data.datasets import RAW_FILES  # noqa: E402
-from gae_helpers.run.report import clean_executed_notebook  # noqa: E402
+sys.path.insert(0, str(ROOT / "scripts"))
+from executed_notebooks import clean_executed_notebook  # noqa: E402
 
 
 def data_dir_with(folder):

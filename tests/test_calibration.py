@@ -39,7 +39,12 @@ class Logits(ClassifierMixin, BaseEstimator):
 
 
 def sklearn_temperature(logits, y):
-    return temperature(temperature_scaled(Logits().fit(logits, y), logits, y))
+    calibrated = temperature_scaled(Logits().fit(logits, y), logits, y)
+    # read from public outputs: the same T as scikit-learn's private fitted parameter
+    t = temperature(calibrated, logits)
+    assert t == pytest.approx(1 / calibrated.calibrated_classifiers_[0].calibrators[0].beta_,
+                              rel=1e-6)
+    return t
 
 
 def softmax_at(logits, t):
@@ -93,13 +98,13 @@ def test_the_gmm_classifier_is_frozen_and_its_decisions_kept():
     means = [g.means_.copy() for g in model.gmms_]
     calibrated = temperature_scaled(model, X[40:300], y[40:300])
     after = calibrated.predict_proba(X[300:])
-    assert temperature(calibrated) > 1  # 40 codes overfit: overconfident
+    assert temperature(calibrated, X[40:300]) > 1  # 40 codes overfit: overconfident
     np.testing.assert_array_equal(before.argmax(1), after.argmax(1))
     assert after.max(1).mean() < before.max(1).mean()
     np.testing.assert_allclose(after.sum(1), 1.0)
     # the very temperature-scaled log posteriors, and the classifier untouched
     np.testing.assert_allclose(after, softmax_at(model.predict_log_proba(X[300:]),
-                                                        temperature(calibrated)), atol=1e-6)
+                                                        temperature(calibrated, X[300:])), atol=1e-6)
     np.testing.assert_array_equal(model.predict_proba(X[300:]), before)
     for gmm, m in zip(model.gmms_, means):
         np.testing.assert_array_equal(gmm.means_, m)

@@ -145,8 +145,10 @@ def _edited(monkeypatch, module_file):
     monkeypatch.setattr(checkpoint.Path, "read_bytes", read_bytes)
 
 
-# (autoencoder, VAE, judge): the judge neither warps its inputs nor uses the autoencoder.
-@pytest.mark.parametrize("edited, retrains", [("augment.py", [True, True, False]),
+# (autoencoder, VAE, judge): all three train through one loop (which can warp the inputs); the
+# judge never uses the autoencoder.
+@pytest.mark.parametrize("edited, retrains", [("augment.py", [True, True, True]),
+                                              ("training.py", [True, True, True]),
                                               ("device.py", [True, True, True]),
                                               ("autoencoder.py", [True, True, False]),
                                               ("progress.py", [False, False, False])])

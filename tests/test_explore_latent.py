@@ -4,7 +4,7 @@ principal axis) and gae_helpers.measure.sampling (sampling at a spread)."""
 import numpy as np
 import pytest
 
-from gae_helpers.mixtures.classifier import component_covariances, principal_axis
+from gae_helpers.measure.sampling import component_covariances, principal_axis
 from gae_helpers.measure.sampling import sample_with_spread
 
 

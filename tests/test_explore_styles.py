@@ -3,7 +3,7 @@
 import numpy as np
 
 from gae_helpers import explore
-from gae_helpers.mixtures.classifier import principal_axis
+from gae_helpers.measure.sampling import principal_axis
 from test_explore_base import fitted, new_explorer  # noqa: F401 (fitted: a fixture)
 
 

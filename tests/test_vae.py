@@ -182,15 +182,15 @@ def test_sample_prior():
     np.testing.assert_array_equal(a, b)
     assert abs(a.mean()) < 0.15 and abs(a.std() - 1) < 0.1
     assert sample_prior(0, 2).shape == (0, 2)
-    with pytest.raises(ValueError, match="latent_dim must be a whole number >= 1"):
+    with pytest.raises(ValueError, match="The 'latent_dim' parameter of sample_prior must be"):
         sample_prior(3, 0)
 
 
 def test_bad_inputs_are_clear_errors(digits):
     model = config_for("dense").build()
-    with pytest.raises(ValueError, match="epochs must be a whole number >= 1, got 0"):
+    with pytest.raises(ValueError, match="The 'epochs' parameter of minibatch_training must be"):
         train_vae(model, digits.x_train, epochs=0)
-    with pytest.raises(ValueError, match="learning_rate must be > 0"):
+    with pytest.raises(ValueError, match="The 'learning_rate' parameter of minibatch_training"):
         train_vae(model, digits.x_train, epochs=1, learning_rate=0)
     with pytest.raises(ValueError, match=r"\(1, 28, 28\) do not fit .* \(1, 8, 8\)"):
         encode_mean(model, torch.rand(3, 1, 28, 28))

@@ -24,8 +24,8 @@ Modules:
 ``base``      the explorers' shared base: inputs, guarded callbacks, redraw, display.
 ``panels``    the matplotlib figure, PNG and panels they draw with.
 
-The latent maths they use live with the mixtures and samplers (re-exported here): :func:`~gae_helpers.mixtures.classifier.component_covariances`,
-:func:`~gae_helpers.mixtures.classifier.principal_axis` and
+The latent maths they use live with the mixtures and samplers (re-exported here): :func:`~gae_helpers.measure.sampling.component_covariances`,
+:func:`~gae_helpers.measure.sampling.principal_axis` and
 :func:`~gae_helpers.measure.sampling.sample_with_spread`.
 
 Each explorer keeps its widgets as attributes, recomputes in ``update`` (called by the
@@ -43,7 +43,7 @@ Examples
 >>> SamplerExplorer(lambda z: decode(autoencoder, z), gmm, names)     # doctest: +SKIP
 """
 
-from gae_helpers.mixtures.classifier import component_covariances, principal_axis
+from gae_helpers.measure.sampling import component_covariances, principal_axis
 from gae_helpers.measure.sampling import sample_with_spread
 from gae_helpers.explore.sketch import SketchExplorer
 from gae_helpers.explore.sketching import prepare_sketch

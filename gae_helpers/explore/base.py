@@ -4,6 +4,7 @@ redraw of its PNG and its three representations when displayed."""
 from __future__ import annotations
 
 import base64
+import html
 import contextlib
 import traceback
 
@@ -113,9 +114,9 @@ class Explorer:
     def _classify(self, code):
         """The mixtures' verdict on one code: ``(proba, rejected)``: the probabilities of
         ``calibrated`` (the class GMMs, or their temperature scaling), ``rejected`` by the
-        ``none`` rule (:meth:`ClassOutlierDetector.reject`), None without one."""
+        ``none`` rule (:class:`ClassOutlierDetector`), None without one."""
         proba = self.calibrated.predict_proba(code[None])[0]
-        rejected = bool(self.none.reject(code[None])[0]) if self._rejecting else None
+        rejected = bool(self.none.predict(code[None])[0] == -1) if self._rejecting else None
         return proba, rejected
 
     def _verdict(self, proba, rejected, judge=None, caption=False) -> str:
@@ -153,7 +154,7 @@ class Explorer:
         self.image.value = png(fig)
         if self.image.layout.width is None:
             self.image.layout.width = f"{round(fig.get_figwidth() * fig.dpi)}px"
-        self.status.value = f"<code>{_html_escape(self.summary())}</code>"
+        self.status.value = f"<code>{html.escape(self.summary())}</code>"
         self.updates += 1
 
     def _render(self):
@@ -194,7 +195,3 @@ def _close_tree(widget):
     for child in getattr(widget, "children", ()):
         _close_tree(child)
     widget.close()
-
-
-def _html_escape(text):
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gae_helpers.mixtures.classifier import principal_axis
+from gae_helpers.measure.sampling import principal_axis
 from gae_helpers.explore.base import DROPDOWN, WIDE, Explorer
 from gae_helpers.explore.panels import ImagePanel, figure
 
@@ -16,7 +16,7 @@ class StylesExplorer(Explorer):
 
     The code is ``mean + s * sqrt(lambda1) * v1``: ``s`` (the slider, -3..+3) standard
     deviations along the eigenvector ``v1`` of the component's covariance with the largest
-    eigenvalue ``lambda1`` (see :func:`gae_helpers.mixtures.classifier.principal_axis`). Components are
+    eigenvalue ``lambda1`` (see :func:`gae_helpers.measure.sampling.principal_axis`). Components are
     listed by weight. The figure shows the image at ``s`` beside a strip at s = -3, -2, ...,
     +3.
 

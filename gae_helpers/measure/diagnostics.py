@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed, effective_n_jobs
+from joblib import effective_n_jobs
 from sklearn.metrics import accuracy_score, confusion_matrix, mean_squared_error, recall_score
 from sklearn.svm import SVC
+from sklearn.utils import check_random_state
 
-from gae_helpers.mixtures.classifier import subset_index
-from gae_helpers.mixtures.threads import one_thread
+from gae_helpers.mixtures.threads import one_thread, run_in_threads
 
 
 def reconstruction_error(images, reconstructions) -> float:
@@ -116,8 +116,7 @@ def predict_in_threads(model, X, n_jobs=-1) -> np.ndarray:
     True
     """
     chunks = np.array_split(np.asarray(X), max(1, min(effective_n_jobs(n_jobs), len(X))))
-    return np.concatenate(Parallel(n_jobs=n_jobs, prefer="threads")(
-        delayed(model.predict)(chunk) for chunk in chunks))
+    return np.concatenate(run_in_threads(model.predict, chunks, n_jobs))
 
 
 def head_table(metrics: dict, baseline: dict) -> pd.DataFrame:
@@ -207,3 +206,18 @@ def limitations(y_true, y_pred, rejected, class_names) -> Limitations:
     ]
     return Limitations({"class": class_names[worst], "accuracy_test": float(accuracy[worst])},
                        "\n".join(lines))
+
+
+def subset_index(n: int, size=None, random_state=0) -> np.ndarray:
+    """Sorted indices of a random subset of ``size`` of ``n`` rows (all rows when ``size`` is
+    None or not smaller), for fitting two models on the same codes (sections "One GMM for all
+    classes" and "Predicting data").
+
+    Examples
+    --------
+    >>> subset_index(10, 3, random_state=0).tolist(), len(subset_index(10))
+    ([2, 4, 8], 10)
+    """
+    if size is None or size >= n:
+        return np.arange(n)
+    return np.sort(check_random_state(random_state).choice(n, int(size), replace=False))

@@ -90,8 +90,6 @@ def morph_strips(autoencoder, model, pairs, steps: int, class_names, none=None, 
     them decoded, and the class each step is given: by ``none`` (a fitted
     :class:`~gae_helpers.mixtures.outliers.ClassOutlierDetector` over ``model``, which may say
     "none") or, without it, by ``model``."""
-    judge = model if none is None else none
-    reject_label = getattr(none, "reject_label", None)
     images, labels, predicted = [], [], []
     for start_class, end_class in pairs:
         start, _ = model.sample(1, start_class, random_state=seed)
@@ -99,6 +97,8 @@ def morph_strips(autoencoder, model, pairs, steps: int, class_names, none=None, 
         path = interpolate(start, end, steps=steps)
         images.append(decode(autoencoder, path, device=device))
         labels.append(f"{class_names[start_class]} -> {class_names[end_class]}")
-        by_label = {**dict(zip(model.classes_.tolist(), class_names)), reject_label: "none"}
-        predicted.append(" ".join(by_label[k] for k in judge.predict(path).tolist()))
+        names = np.asarray(class_names)[np.searchsorted(model.classes_, model.predict(path))]
+        if none is not None:
+            names = np.where(none.predict(path) == -1, "none", names)
+        predicted.append(" ".join(names.tolist()))
     return Morphs(images, labels, predicted)

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from sklearn.mixture import GaussianMixture
 from sklearn.utils import check_random_state
 
 from gae_helpers.models.autoencoder import decode
 from gae_helpers.measure.geometry import uniform_box_samples
-from gae_helpers.mixtures.classifier import component_covariances, sample_gmm
+from gae_helpers.mixtures.classifier import sample_gmm
 
 
 @dataclass
@@ -172,3 +173,87 @@ def decoding(decoder, samplers: dict, device="auto") -> dict:
         return draw
 
     return {name: decoded(codes) for name, codes in samplers.items()}
+
+
+def component_covariances(gaussian_mixture: GaussianMixture) -> np.ndarray:
+    """Full covariance matrices of every component of a fitted GaussianMixture.
+
+    Section "Explore": the sampler explorer scales these by its spread and the styles
+    explorer walks their first principal axes (:func:`principal_axis`).
+
+    Parameters
+    ----------
+    gaussian_mixture : sklearn.mixture.GaussianMixture
+        Fitted, with any ``covariance_type`` ("full", "tied", "diag" or "spherical").
+
+    Returns
+    -------
+    ndarray of shape (n_components, n_features, n_features)
+        A copy: changing it leaves the mixture as it was.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.mixture import GaussianMixture
+    >>> x = np.random.default_rng(0).normal(size=(200, 3)) * [1.0, 2.0, 3.0]
+    >>> gm = GaussianMixture(2, covariance_type="diag", random_state=0).fit(x)
+    >>> covs = component_covariances(gm)
+    >>> covs.shape
+    (2, 3, 3)
+    >>> bool(np.allclose(covs[1], np.diag(gm.covariances_[1])))
+    True
+    """
+    gm = gaussian_mixture
+    k, d = gm.means_.shape
+    cov = np.asarray(gm.covariances_, dtype=np.float64)
+    kind = gm.covariance_type
+    if kind == "full":
+        return cov.copy()
+    if kind == "tied":
+        return np.repeat(cov[None], k, axis=0)
+    if kind == "diag":
+        return np.stack([np.diag(c) for c in cov])
+    if kind == "spherical":
+        return cov[:, None, None] * np.eye(d)[None]
+    raise ValueError(f"Unknown covariance_type {kind!r}.")
+
+
+def principal_axis(gaussian_mixture: GaussianMixture, component: int):
+    """The first principal axis of one component of a fitted GaussianMixture.
+
+    Section "Explore" (the styles explorer): ``mean + s * std * v1`` lies ``s`` standard
+    deviations along the direction in which that component varies most.
+
+    Parameters
+    ----------
+    gaussian_mixture : sklearn.mixture.GaussianMixture
+        Fitted, with any ``covariance_type``.
+    component : int
+        Index of the component.
+
+    Returns
+    -------
+    mean : ndarray of shape (n_features,)
+        The component's mean.
+    v1 : ndarray of shape (n_features,)
+        The unit eigenvector of its covariance with the largest eigenvalue ``lambda1``, its
+        sign fixed so that its largest entry (in absolute value) is positive.
+    std : float
+        ``sqrt(lambda1)``, the standard deviation along ``v1``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.mixture import GaussianMixture
+    >>> x = np.random.default_rng(0).normal(size=(2000, 2)) * [3.0, 0.5]
+    >>> mean, v1, std = principal_axis(GaussianMixture(1, random_state=0).fit(x), 0)
+    >>> np.round(np.abs(v1), 1).tolist(), round(std, 1)
+    ([1.0, 0.0], 3.0)
+    """
+    cov = component_covariances(gaussian_mixture)[int(component)]
+    values, vectors = np.linalg.eigh(cov)
+    v1 = vectors[:, -1]
+    if v1[np.argmax(np.abs(v1))] < 0:
+        v1 = -v1
+    return (np.asarray(gaussian_mixture.means_[int(component)], dtype=np.float64), v1,
+            float(np.sqrt(max(values[-1], 0.0))))

@@ -138,14 +138,14 @@ def temperature_scaled(classifier, X, y) -> CalibratedClassifierCV:
     >>> y = np.repeat([0, 1], 400)
     >>> gmm = GMMClassifier(n_components=1, random_state=0).fit(X[::2], y[::2])
     >>> calibrated = temperature_scaled(gmm, X[1::2], y[1::2])
-    >>> 0.5 < temperature(calibrated) < 2
+    >>> 0.5 < temperature(calibrated, X[1::2]) < 2
     True
     >>> bool((calibrated.predict(X) == gmm.predict(X)).all())  # no decision changes
     True
     """
     calibrated = CalibratedClassifierCV(FrozenEstimator(classifier), method="temperature")
     calibrated.fit(X, y)
-    log_t = np.log(temperature(calibrated))
+    log_t = np.log(temperature(calibrated, X))
     all_right = bool(np.all(classifier.predict(X) == np.asarray(y)))
     if all_right or _LOG_T_BOUND - abs(log_t) < _AT_BOUND:
         end = "lower" if all_right or log_t < 0 else "upper"
@@ -160,8 +160,31 @@ def temperature_scaled(classifier, X, y) -> CalibratedClassifierCV:
     return calibrated
 
 
-def temperature(calibrated: CalibratedClassifierCV) -> float:
-    """The temperature ``T`` of a :func:`temperature_scaled` classifier (1 / scikit-learn's
-    ``beta_``)."""
+def temperature(calibrated: CalibratedClassifierCV, X) -> float:
+    """The temperature ``T`` of a :func:`temperature_scaled` classifier, read from its public
+    outputs on codes ``X``: its log probabilities are the frozen classifier's logits divided
+    by ``T``, up to a constant per row, so ``T`` is their least-squares ratio once each row is
+    centred (rows with a probability that underflows to 0 are left out).
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 2)); y = (X[:, 0] + rng.normal(size=300) > 0).astype(int)
+    >>> calibrated = temperature_scaled(LogisticRegression().fit(X, y), X, y)
+    >>> 0.5 < temperature(calibrated, X) < 2
+    True
+    """
     check_is_fitted(calibrated)
-    return float(1.0 / calibrated.calibrated_classifiers_[0].calibrators[0].beta_)
+    logits = np.asarray(calibrated.estimator.decision_function(X), dtype=np.float64)
+    if logits.ndim == 1:  # two classes: scikit-learn reads one column as the logits (-x, x)
+        logits = np.column_stack([-logits, logits])
+    with np.errstate(divide="ignore"):
+        log_proba = np.log(calibrated.predict_proba(X))
+    rows = np.isfinite(log_proba).all(axis=1) & np.isfinite(logits).all(axis=1)
+    logits = logits[rows] - logits[rows].mean(axis=1, keepdims=True)
+    log_proba = log_proba[rows] - log_proba[rows].mean(axis=1, keepdims=True)
+    if not np.any(logits):
+        raise ValueError("No code in X has every class probability above 0 and logits that "
+                         "differ: pass the codes the temperature was fitted on.")
+    return float(np.sum(logits * logits) / np.sum(logits * log_proba))

@@ -1,48 +1,36 @@
-"""One BLAS thread for the small NumPy and scikit-learn work of a run: EM on latent codes,
-scoring codes under the mixtures, Monte Carlo estimates (sections "Sampling data" to "Class
-similarity").
+"""One BLAS thread for the small NumPy and scikit-learn work on latent codes (sections
+"Sampling data" to "Class similarity").
 
-Why. The matrices of this work are small: a class's ~5,400 codes of 32-48 dimensions times a
-component's 32 x 32 Cholesky factor is a millisecond on one core. OpenBLAS still splits such a
-product over all its threads, and every product ends at a barrier that all of them must reach;
-its threads wait there by spinning. On a 2-core CPU, whenever anything else holds the second
-core (torch's OpenMP workers still spinning after the last layer, the notebook kernel's own
-threads, another process), the barrier waits for a scheduler time slice, thousands of times
-per fit. The same EM, to the same iteration and the same numbers, then runs several times
-slower on two threads than on one (docs/search.md, "Mixtures in seconds", has the figures).
-The cure is at the cause: these functions run with OpenBLAS (and OpenMP, for k-means's
-initialisation) limited to one thread, through threadpoolctl, and restore the limits on
-return; torch's training keeps every core. No environment variable is needed.
+Why: EM on a class's ~5,400 codes of 32-48 dimensions multiplies matrices that take a
+millisecond on one core. OpenBLAS still splits each product over its threads, which then wait
+for each other at a barrier; on a 2-core CPU whose other core is busy, that wait is a scheduler
+slice, thousands of times per fit, and the same EM runs several times slower on two BLAS
+threads than on one (docs/search.md, "Mixtures in seconds").
 
-Examples
---------
->>> import numpy as np
->>> @one_thread
-... def gram(x):
-...     return x.T @ x
->>> gram(np.ones((3, 2))).tolist()
-[[3.0, 3.0], [3.0, 3.0]]
+threadpoolctl's BLAS limit is process-wide and its OpenMP limit belongs to each thread, so:
+:func:`limited` sets the BLAS limit once for every caller inside it, counting callers, and
+restores it when the last one leaves (threads that enter and leave in any order leave the
+process as they found it); :func:`run_in_threads` sets the OpenMP limit (k-means' start of
+EM) inside each worker thread, where it applies.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
+from contextlib import contextmanager
 
-from threadpoolctl import ThreadpoolController
+from sklearn.utils.parallel import Parallel, delayed
+from threadpoolctl import threadpool_limits
 
-_controller = None
-
-
-def _get_controller() -> ThreadpoolController:
-    # Made on first use, not at import: it inspects the loaded libraries.
-    global _controller
-    if _controller is None:
-        _controller = ThreadpoolController()
-    return _controller
+_lock = threading.Lock()
+_callers = 0
+_limiter = None
 
 
+@contextmanager
 def limited():
-    """A context manager: BLAS and OpenMP pools limited to one thread inside, restored after.
+    """BLAS limited to one thread while any caller is inside; restored after the last leaves.
 
     Examples
     --------
@@ -52,7 +40,19 @@ def limited():
     ...         if pool["user_api"] == "blas")
     True
     """
-    return _get_controller().limit(limits=1)
+    global _callers, _limiter
+    with _lock:
+        if _callers == 0:
+            _limiter = threadpool_limits(limits=1, user_api="blas")
+        _callers += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _callers -= 1
+            if _callers == 0:
+                _limiter.restore_original_limits()
+                _limiter = None
 
 
 def one_thread(function):
@@ -64,3 +64,23 @@ def one_thread(function):
             return function(*args, **kwargs)
 
     return wrapper
+
+
+def _one_openmp_thread(function, item):
+    with threadpool_limits(limits=1, user_api="openmp"):
+        return function(item)
+
+
+@one_thread
+def run_in_threads(function, items, n_jobs=None) -> list:
+    """``[function(item) for item in items]`` in ``n_jobs`` threads (scikit-learn's
+    ``Parallel``, which hands its configuration on to the workers), each with one OpenMP and
+    one BLAS thread.
+
+    Examples
+    --------
+    >>> run_in_threads(abs, [-1, 2, -3], n_jobs=2)
+    [1, 2, 3]
+    """
+    return Parallel(n_jobs=n_jobs, prefer="threads")(
+        delayed(_one_openmp_thread)(function, item) for item in items)

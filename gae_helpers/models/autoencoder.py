@@ -9,21 +9,21 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field, replace
+from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
 import torch
+from sklearn.utils import check_scalar
+from sklearn.utils._param_validation import Interval, validate_params
 from torch import nn
 from gae_helpers.models.checkpoint import train_or_load
 from gae_helpers.models.config import PlainConfig, model_kind
-from gae_helpers.models.device import (INFERENCE_BATCH, check_images, check_whole,
-                                       inference_dtype, resolve_device, resolve_precision,
+from gae_helpers.models.device import (INFERENCE_BATCH, check_images, inference_dtype,
                                        run_batched)
-from gae_helpers.models.augment import random_affine, random_shifts  # noqa: F401 (re-exported)
-from gae_helpers.models.progress import progress_bar
+from gae_helpers.models.training import SCHEDULES, minibatch_training
 
 ARCHITECTURES = ("conv", "dense")
-SCHEDULES = ("constant", "onecycle")
 _DEFAULT_WIDTHS = {"conv": (32, 64), "dense": (512, 128)}
 
 
@@ -66,10 +66,8 @@ class AutoencoderConfig(PlainConfig):
         if self.architecture not in ARCHITECTURES:
             raise ValueError(f"Unknown architecture {self.architecture!r}: choose one of "
                              f"{', '.join(ARCHITECTURES)}.")
-        if isinstance(self.latent_dim, bool) or int(self.latent_dim) != self.latent_dim \
-                or self.latent_dim < 1:
-            raise ValueError(f"latent_dim must be a whole number >= 1, got {self.latent_dim!r}.")
-        object.__setattr__(self, "latent_dim", int(self.latent_dim))
+        object.__setattr__(self, "latent_dim",
+                           int(check_scalar(self.latent_dim, "latent_dim", Integral, min_val=1)))
         object.__setattr__(self, "image_shape", tuple(int(s) for s in self.image_shape))
         if len(self.image_shape) != 3:
             raise ValueError(f"image_shape must be (channels, height, width), got "
@@ -164,13 +162,8 @@ def build_autoencoder(config: AutoencoderConfig, seed: int = 0) -> Autoencoder:
     return model
 
 
-def _memory_format(model):
-    # channels_last speeds up the conv layers on CPU (measured by scripts/benchmark.py).
-    if model.config.architecture == "conv":
-        return torch.channels_last
-    return torch.contiguous_format
-
-
+@validate_params({"consistency": [Interval(Real, 0, 100, closed="both")]},
+                 prefer_skip_nested_validation=False)
 def train_autoencoder(model: Autoencoder, images: torch.Tensor, *, epochs: int,
                       batch_size: int = 128, learning_rate: float = 1e-3, seed: int = 0,
                       device="auto", precision: str = "auto", progress: bool = True,
@@ -196,7 +189,7 @@ def train_autoencoder(model: Autoencoder, images: torch.Tensor, *, epochs: int,
         ``"auto"``, ``"cpu"``, ``"cuda"``, ...
     precision : {"auto", "float32", "bfloat16"}
         Forward passes in bfloat16 autocast (weights and optimiser stay float32);
-        ``"auto"`` uses it where the hardware has it (see :func:`resolve_precision`).
+        ``"auto"`` uses it where the hardware has it (see :func:`~gae_helpers.models.device.resolve_precision`).
     progress : bool
         Show a tqdm bar with the running loss.
     on_epoch_end : callable, optional
@@ -204,7 +197,7 @@ def train_autoencoder(model: Autoencoder, images: torch.Tensor, *, epochs: int,
         count from 1), e.g. to evaluate or plot along the way.
     shift : int
         Label-free augmentation: each training image is moved by a random offset of up
-        to ``shift`` pixels per axis (:func:`random_shifts`) before it is encoded and
+        to ``shift`` pixels per axis (:func:`~gae_helpers.models.augment.random_shifts`) before it is encoded and
         rebuilt; 0 trains on the images as they are.
     schedule : {"constant", "onecycle"}
         The learning rate over training: ``learning_rate`` throughout, or a one-cycle policy
@@ -212,7 +205,7 @@ def train_autoencoder(model: Autoencoder, images: torch.Tensor, *, epochs: int,
         peak and anneals to near zero, which reaches the same loss in fewer epochs.
     deform : float
         Label-free, deformation-invariant training: the encoder reads each image warped by
-        :func:`random_affine` of this strength and the decoder must rebuild the unwarped
+        :func:`~gae_helpers.models.augment.random_affine` of this strength and the decoder must rebuild the unwarped
         image, so codes of an image and its small deformations move together. 0: off.
     consistency : float
         With ``deform``, adds this weight times the mean squared distance between the code of
@@ -227,8 +220,6 @@ def train_autoencoder(model: Autoencoder, images: torch.Tensor, *, epochs: int,
     list of float
         Mean training loss per epoch (with ``consistency``, its term included).
     """
-    if isinstance(consistency, bool) or not 0 <= float(consistency) <= 100:
-        raise ValueError(f"consistency must be a number in [0, 100], got {consistency!r}.")
     if consistency and not deform:
         raise ValueError("consistency pulls together the codes of deformed images: set deform "
                          "> 0 with it, or consistency to 0.")
@@ -253,71 +244,6 @@ def train_autoencoder(model: Autoencoder, images: torch.Tensor, *, epochs: int,
         batch_size=batch_size, learning_rate=learning_rate, seed=seed, device=device,
         precision=precision, progress=progress, description="training autoencoder",
         on_epoch_end=on_epoch_end, shift=shift, schedule=schedule, deform=deform)
-
-
-def minibatch_training(model, images, *, forward, loss, epochs: int, batch_size: int,
-                       learning_rate: float, seed: int, device, precision: str, progress: bool,
-                       description: str, on_epoch_end=None, shift: int = 0,
-                       scale: float = 1.0, schedule: str = "constant",
-                       deform: float = 0.0) -> list:
-    """The training loop the autoencoder and the VAE share (section "Autoencoder").
-
-    Adam over shuffled minibatches of in-memory tensors (order seeded by ``seed``),
-    channels_last for conv layers, ``forward(model, inputs, batch)`` (``inputs``: the batch as the
-    encoder reads it, deformed or not) under bfloat16 autocast where
-    :func:`resolve_precision` says so, ``loss(output, batch)`` in float32. Returns the mean of
-    ``loss * scale`` per epoch and leaves the model in eval mode on the CPU.
-    """
-    check_whole(epochs, "epochs")
-    check_whole(batch_size, "batch_size")
-    if not learning_rate > 0:
-        raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}.")
-    if isinstance(shift, bool) or int(shift) != shift or shift < 0:
-        raise ValueError(f"shift must be a whole number of pixels >= 0, got {shift!r}.")
-    if isinstance(deform, bool) or not 0 <= float(deform) <= 3:
-        raise ValueError(f"deform must be a number in [0, 3], got {deform!r}.")
-    if schedule not in SCHEDULES:
-        raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {schedule!r}.")
-    images = check_images(images, model.config)
-    device = resolve_device(device)
-    dtype = resolve_precision(precision, device)
-    fmt = _memory_format(model)
-    model.to(device=device, memory_format=fmt).train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
-    data = images.to(device)
-    generator = torch.Generator().manual_seed(int(seed))
-    n = len(data)
-    steps_per_epoch = (n + batch_size - 1) // batch_size
-    scheduler = None if schedule == "constant" else torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=learning_rate, total_steps=epochs * steps_per_epoch)
-    history = []
-    bar = progress_bar(epochs * ((n + batch_size - 1) // batch_size), description, progress)
-    for _ in range(epochs):
-        order = torch.randperm(n, generator=generator).to(device)
-        total = 0.0
-        for start in range(0, n, batch_size):
-            batch = random_shifts(data[order[start:start + batch_size]], int(shift), generator)
-            batch = batch.contiguous(memory_format=fmt)
-            inputs = random_affine(batch, deform, generator).contiguous(memory_format=fmt) \
-                if deform else batch
-            optimizer.zero_grad(set_to_none=True)
-            with torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32):
-                output = forward(model, inputs, batch)
-            value = loss(output, batch)
-            value.backward()
-            optimizer.step()
-            if scheduler is not None:
-                scheduler.step()
-            total += value.item() * scale * len(batch)
-            bar.update(1)
-            bar.set_postfix(loss=f"{value.item() * scale:.4f}", refresh=False)
-        history.append(total / n)
-        if on_epoch_end is not None:
-            on_epoch_end(model, len(history), history[-1])
-            model.train()
-    bar.close()
-    model.to(device="cpu", memory_format=torch.contiguous_format).eval()
-    return history
 
 
 @torch.no_grad()

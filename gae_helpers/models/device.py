@@ -141,12 +141,6 @@ def run_batched(model: torch.nn.Module, forward, inputs: torch.Tensor, batch_siz
     return torch.cat(out).numpy()
 
 
-def check_whole(value, name):
-    """Raise ``ValueError`` naming ``name`` unless ``value`` is a whole number >= 1."""
-    if isinstance(value, bool) or not float(value).is_integer() or value < 1:
-        raise ValueError(f"{name} must be a whole number >= 1, got {value!r}.")
-
-
 def check_images(images, config, model_name="an autoencoder", dtype=torch.float32):
     """``images`` as a float tensor ``(n, *config.image_shape)`` (a channel axis added to
     ``(n, height, width)``), after checking that they fit the model and are finite."""

@@ -9,18 +9,19 @@ features of :mod:`gae_helpers.measure.frechet`. Nothing here touches the autoenc
 from __future__ import annotations
 
 from dataclasses import dataclass
+from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
 import torch
 from sklearn.metrics import accuracy_score
+from sklearn.utils import check_scalar
 from torch import nn
 
 from gae_helpers.models import checkpoint
 from gae_helpers.models.config import PlainConfig, model_kind
-from gae_helpers.models.device import (INFERENCE_BATCH, check_images, inference_dtype,
-                                       resolve_device, resolve_precision, run_batched)
-from gae_helpers.models.progress import progress_bar
+from gae_helpers.models.device import INFERENCE_BATCH, check_images, inference_dtype, run_batched
+from gae_helpers.models.training import minibatch_training
 
 # Chosen on a validation split of Fashion-MNIST (1/6 of the training images) for about 40 s
 # of training on 60,000 images on a 2-core CPU (bfloat16 autocast): 3 epochs reached 0.907
@@ -82,9 +83,8 @@ class JudgeConfig(PlainConfig):
                              f"{self.image_shape[1]}x{self.image_shape[2]}: use fewer widths.")
         object.__setattr__(self, "n_classes", _whole(self.n_classes, "n_classes", 2))
         object.__setattr__(self, "hidden", _whole(self.hidden, "hidden", 1))
-        if isinstance(self.dropout, bool) or not 0 <= float(self.dropout) < 1:
-            raise ValueError(f"dropout must be a number in [0, 1), got {self.dropout!r}.")
-        object.__setattr__(self, "dropout", float(self.dropout))
+        object.__setattr__(self, "dropout", float(check_scalar(
+            self.dropout, "dropout", Real, min_val=0, max_val=1, include_boundaries="left")))
 
     def build(self, seed: int = 0) -> "Judge":
         """A freshly initialised judge; the same seed gives the same weights."""
@@ -94,17 +94,13 @@ class JudgeConfig(PlainConfig):
 
 
 def _whole(value, name, minimum):
-    if isinstance(value, bool) or not float(value).is_integer() or value < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}.")
-    return int(value)
+    return check_scalar(value, name, Integral, min_val=minimum)
 
 
 def _whole_tuple(values, name):
-    try:
-        return tuple(_whole(v, name, 1) for v in values)
-    except TypeError as exc:
-        raise ValueError(f"{name} must be a tuple of positive whole numbers, got "
-                         f"{values!r}.") from exc
+    if not isinstance(values, (tuple, list)):
+        raise ValueError(f"{name} must be a tuple of positive whole numbers, got {values!r}.")
+    return tuple(_whole(v, name, 1) for v in values)
 
 
 class Judge(nn.Module):
@@ -179,49 +175,15 @@ def train_judge(model: Judge, images, labels, *, epochs: int,
     list of float
         Mean training loss per epoch.
     """
-    epochs = _whole(epochs, "epochs", 1)
-    batch_size = _whole(batch_size, "batch_size", 1)
-    if not learning_rate > 0:
-        raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}.")
     images = check_images(images, model.config, "a judge")
     labels = torch.from_numpy(_check_labels(labels, len(images), model.config.n_classes))
-    if len(images) == 0:
-        raise ValueError("images is empty: the judge needs labelled images to train on.")
-    device = resolve_device(device)
-    dtype = resolve_precision(precision, device)
-    model.to(device=device, memory_format=torch.channels_last).train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
-    n = len(images)
-    steps = (n + batch_size - 1) // batch_size
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs * steps)
     loss_fn = nn.CrossEntropyLoss()
-    x, y = images.to(device), labels.to(device)
-    generator = torch.Generator().manual_seed(int(seed))
-    history = []
-    bar = progress_bar(epochs * steps, "training the judge", progress)
-    cuda = [device.index or torch.cuda.current_device()] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=cuda):
-        torch.manual_seed(int(seed))  # dropout masks
-        for _ in range(epochs):
-            order = torch.randperm(n, generator=generator).to(device)
-            total = 0.0
-            for start in range(0, n, batch_size):
-                index = order[start:start + batch_size]
-                batch = x[index].contiguous(memory_format=torch.channels_last)
-                optimizer.zero_grad(set_to_none=True)
-                with torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32):
-                    logits = model(batch)
-                loss = loss_fn(logits.float(), y[index])
-                loss.backward()
-                optimizer.step()
-                schedule.step()
-                total += loss.item() * len(index)
-                bar.update(1)
-                bar.set_postfix(loss=f"{loss.item():.4f}", refresh=False)
-            history.append(total / n)
-    bar.close()
-    model.to(device="cpu", memory_format=torch.contiguous_format).eval()
-    return history
+    return minibatch_training(
+        model, images, labels=labels, forward=lambda m, inputs, batch: m(inputs),
+        loss=lambda logits, target: loss_fn(logits.float(), target), epochs=epochs,
+        batch_size=batch_size, learning_rate=learning_rate, seed=seed, device=device,
+        precision=precision, progress=progress, description="training the judge",
+        schedule="cosine")
 
 
 @torch.no_grad()

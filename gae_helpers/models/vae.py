@@ -15,18 +15,21 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from numbers import Integral
 from typing import ClassVar
 
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, validate_params
 from torch import nn
 from torch.nn import functional as F
 from gae_helpers.models import autoencoder as plain
 from gae_helpers.models import checkpoint
-from gae_helpers.models.autoencoder import AutoencoderConfig, build_layers, minibatch_training
+from gae_helpers.models.autoencoder import AutoencoderConfig, build_layers
 from gae_helpers.models.config import model_kind
-from gae_helpers.models.device import (INFERENCE_BATCH, check_images, check_whole, inference_dtype,
+from gae_helpers.models.training import minibatch_training
+from gae_helpers.models.device import (INFERENCE_BATCH, check_images, inference_dtype,
                                       run_batched)
 
 __all__ = ["VAEConfig", "VAE", "train_vae", "loss_terms", "encode_mean", "decode",
@@ -216,7 +219,7 @@ def train_vae(model: VAE, images: torch.Tensor, *, epochs: int, batch_size: int 
     reconstruction summed over the pixels plus ``beta`` times the KL divergence
     of q(z | x) from N(0, I) summed over the latent dimensions; Adam minimises
     its mean over the minibatch. The loop is
-    :func:`~gae_helpers.models.autoencoder.train_autoencoder`'s: shuffled in-memory
+    :func:`~gae_helpers.models.training.minibatch_training`, the autoencoder's: shuffled in-memory
     minibatches in the same order for the same seed, channels_last for conv
     layers, bfloat16 autocast where :func:`resolve_precision` says so (the
     loss in float32). The model is left in eval mode on the CPU.
@@ -300,6 +303,9 @@ def reconstruct(model: VAE, images, batch_size: int = INFERENCE_BATCH,
     return decode(model, encode_mean(model, images, batch_size, device), batch_size, device)
 
 
+@validate_params({"n": [Interval(Integral, 0, None, closed="left")],
+                  "latent_dim": [Interval(Integral, 1, None, closed="left")]},
+                 prefer_skip_nested_validation=True)
 def sample_prior(n: int, latent_dim: int, random_state=None) -> np.ndarray:
     """``n`` codes drawn from the prior N(0, I), a float64 array ``(n, latent_dim)``.
 
@@ -311,9 +317,6 @@ def sample_prior(n: int, latent_dim: int, random_state=None) -> np.ndarray:
     >>> sample_prior(4, 2, random_state=0).shape
     (4, 2)
     """
-    if isinstance(n, bool) or int(n) != n or n < 0:
-        raise ValueError(f"n must be a whole number >= 0, got {n!r}.")
-    check_whole(latent_dim, "latent_dim")
     return check_random_state(random_state).standard_normal((int(n), int(latent_dim)))
 
 
@@ -326,8 +329,8 @@ def train_or_load_vae(images, config: VAEConfig, *, epochs: int, batch_size: int
     Section "The VAE". Caching is :func:`gae_helpers.models.checkpoint.train_or_load`'s:
     the key covers the images, the config (``beta`` included), epochs, batch
     size, learning rate, seed, device type and arithmetic, and the source of
-    this module and of every module it trains with (the layers and the loop of
-    :mod:`gae_helpers.models.autoencoder`, see
+    this module and of every module it trains with (the layers of
+    :mod:`gae_helpers.models.autoencoder`, the loop of :mod:`gae_helpers.models.training`, see
     :func:`gae_helpers.models.checkpoint.training_modules`). ``pretrained`` loads a
     checkpoint file instead. Labels never enter.
 
@@ -349,10 +352,6 @@ def train_or_load_vae(images, config: VAEConfig, *, epochs: int, batch_size: int
     """
     if not isinstance(config, VAEConfig):
         raise TypeError(f"config must be a VAEConfig, got {type(config).__name__}.")
-    check_whole(epochs, "epochs")
-    check_whole(batch_size, "batch_size")
-    if not learning_rate > 0:
-        raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}.")
     images = check_images(images, config)
     settings = {"epochs": int(epochs), "batch_size": int(batch_size),
                 "learning_rate": float(learning_rate), "schedule": schedule}
