@@ -9,10 +9,11 @@ nothing::
                the run's folder and report
     plots      figures                      explore   the ipywidgets explorers
     measure    what the notebooks measure: draws, sample quality, Fréchet distances, the
-               reject option on images, paths, entropy and KL, accuracy tables
-    models     torch: the autoencoder, the VAE, the judge, checkpoints, the shipped files
-    mixtures   scikit-learn, no torch: the per-class GMM classifier, its reject rule and
-               calibration, the cache of fitted mixtures, BLAS thread limits
+               reject option on images, calibration, paths, entropy and KL, accuracy tables
+    models     torch: the autoencoder, the VAE, the judge, their one training loop,
+               checkpoints, the shipped files
+    mixtures   scikit-learn, no torch: the per-class GMM classifier, its reject rule, BLAS
+               thread limits (fitted in every run, never cached)
     data       the datasets as float images in [0, 1]; atomic files, the cache and models
                folders
 """

@@ -99,7 +99,7 @@ from gae_helpers.data.datasets import load_dataset, load_other_images, validatio
 from gae_helpers.measure import (diagnostics, geometry, rejection, sample_quality, sampling,
                                  similarity)
 from gae_helpers.measure.diagnostics import subset_index
-from gae_helpers.mixtures import calibration
+from gae_helpers.measure import calibration
 from gae_helpers.mixtures.classifier import GMMClassifier
 from gae_helpers.mixtures.threads import limited
 from gae_helpers.mixtures.outliers import ClassOutlierDetector

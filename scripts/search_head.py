@@ -1,10 +1,12 @@
 """The mixtures' speed and the classifier head, searched on the shipped autoencoders' codes
-(docs/search.md, rounds 5 to 7; round 8's code, the threaded single GMM, was removed in #34). Validation split only: the test images are never read.
+(docs/search.md, rounds 5 to 9; round 8's code, the threaded single GMM, was removed in #34). Validation split only: the test images are never read.
 
     python scripts/search_head.py em --datasets mnist fashion-mnist     # round 5: EM settings
     python scripts/search_head.py head --datasets mnist fashion-mnist   # round 6: the head
     python scripts/search_head.py calibration                           # round 7: em_tol, and
                                                     # scikit-learn's temperature against ours
+    python scripts/search_head.py threads                               # round 9: the classes
+                                                    # fitted in threads, the single GMM
 
 Codes: each dataset's shipped walkthrough autoencoder, standardised, on the walkthrough's split
 (54,000 codes fit, 6,000 held out, seed 0), exactly what a shipped run fits its mixtures to.
@@ -216,7 +218,7 @@ def calibration_rounds(dataset: str) -> None:
     from scipy.optimize import minimize_scalar
     from scipy.special import log_softmax
 
-    from gae_helpers.mixtures.calibration import temperature, temperature_scaled
+    from gae_helpers.measure.calibration import temperature, temperature_scaled
 
     z, y, zv, yv = shipped_codes(dataset)
     p = walkthrough_defaults(dataset)
@@ -232,16 +234,39 @@ def calibration_rounds(dataset: str) -> None:
             model.score(zv, yv), s)
 
 
+def thread_rounds(dataset: str) -> None:
+    """Round 9: what threads still buy with scikit-learn's public API only. The class GMMs
+    (walkthrough settings) fitted one class after another and two classes at a time
+    (GMMClassifier's n_jobs, through sklearn.utils.parallel, one OpenMP and one BLAS thread per
+    worker), the same mixtures either way; the single GMM, scikit-learn's GaussianMixture on
+    one BLAS thread."""
+    z, y, zv, yv = shipped_codes(dataset)
+    p = walkthrough_defaults(dataset)
+    k, reg, tol = p["n_components"], p["reg_covar"], p["em_tol"]
+    fitted = {}
+    for n_jobs in (None, 2):
+        fitted[n_jobs], s = timed(lambda: GMMClassifier(k, reg_covar=reg, tol=tol, random_state=0,
+                                                        n_jobs=n_jobs).fit(z, y))
+        same = all(np.array_equal(a.means_, b.means_)
+                   for a, b in zip(fitted[n_jobs].gmms_, fitted[None].gmms_))
+        row(dataset, f"class GMMs, {k} components, n_jobs={n_jobs}", fitted[n_jobs].score(zv, yv),
+            s, f"the same mixtures as n_jobs=None: {same}")
+    same_codes = subset_index(len(z), p["single_gmm_fit_size"], random_state=0)
+    _, s = timed(lambda: fit_single_gmm(z[same_codes], k * len(np.unique(y)), reg, tol))
+    row(dataset, f"the single GMM, {k * len(np.unique(y))} components on {len(same_codes)} codes, "
+                 f"scikit-learn's GaussianMixture, one BLAS thread", None, s)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("round", choices=["em", "head", "calibration"])
+    parser.add_argument("round", choices=["em", "head", "calibration", "threads"])
     parser.add_argument("--datasets", nargs="+", default=["mnist", "fashion-mnist"])
     args = parser.parse_args(argv)
     print(f"CPU: {cpu_model()}\n\n| dataset | setting | validation accuracy | seconds |\n"
           f"| --- | --- | --- | --- |")
     for dataset in args.datasets:
-        {"em": em_rounds, "head": head_rounds,
-         "calibration": calibration_rounds}[args.round](dataset)
+        {"em": em_rounds, "head": head_rounds, "calibration": calibration_rounds,
+         "threads": thread_rounds}[args.round](dataset)
     return 0
 
 

@@ -9,7 +9,7 @@ from torchmetrics.functional.classification import multiclass_calibration_error
 
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from gae_helpers.mixtures.calibration import (expected_calibration_error, reliability_curve,
+from gae_helpers.measure.calibration import (expected_calibration_error, reliability_curve,
                                               temperature, temperature_scaled)
 from gae_helpers.mixtures.classifier import GMMClassifier
 from gae_helpers.plots.measurements import plot_reliability_diagram

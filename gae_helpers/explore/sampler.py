@@ -28,7 +28,7 @@ class SamplerExplorer(Explorer):
     class_names : sequence of str
     calibrated : classifier, optional
         Fitted, over ``gmm``: its ``predict_proba`` gives the class probabilities shown (e.g.
-        :func:`gae_helpers.mixtures.calibration.temperature_scaled`); ``gmm`` itself by default.
+        :func:`gae_helpers.measure.calibration.temperature_scaled`); ``gmm`` itself by default.
     none : ClassOutlierDetector, optional
         Fitted, over ``gmm``: the rule for "none" (:mod:`gae_helpers.mixtures.outliers`);
         without it nothing is called "none".

@@ -85,7 +85,7 @@ def sample_with_spread(gaussian_mixture, n_samples: int, spread: float = 1.0,
     Section "Explore" (the sampler explorer's spread slider; the morph explorer's end points
     at spread 1). ``spread`` scales the covariances, so samples lie ``sqrt(spread)`` times as
     far from their component's mean; it is not the calibration's temperature
-    (:func:`gae_helpers.mixtures.calibration.temperature_scaled`), which divides
+    (:func:`gae_helpers.measure.calibration.temperature_scaled`), which divides
     log-posteriors.
 
     A component is picked by the mixture weights, then ``mean + sqrt(spread) * L @ eps``

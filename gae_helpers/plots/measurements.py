@@ -22,7 +22,7 @@ def plot_reliability_diagram(curves: dict, title: str = "Reliability diagram",
     Parameters
     ----------
     curves : dict of str to (confidence, accuracy, count)
-        As returned by :func:`gae_helpers.mixtures.calibration.reliability_curve`; empty bins are
+        As returned by :func:`gae_helpers.measure.calibration.reliability_curve`; empty bins are
         skipped.
     title : str
     path : str or Path, optional

@@ -60,17 +60,13 @@ def _parse(source):
         return None
 
 
-def pretrained_file(folder, kind: str, required: bool = True):
-    """``folder/kind.pt`` (or ``folder/kind`` where ``kind`` names a file, e.g.
-    ``class_gmms.npz``), or ``None`` when ``folder`` is None (train, or use the cache) or, with
-    ``required=False``, when the folder holds no such file (fit it); a shipped model's hash is
-    checked against ``models/manifest.json``."""
+def pretrained_file(folder, kind: str):
+    """``folder/kind.pt``, or ``None`` when ``folder`` is None (train, or use the cache); a
+    shipped model's hash is checked against ``models/manifest.json``."""
     if folder is None:
         return None
-    path = Path(folder).expanduser() / (kind if "." in kind else f"{kind}.pt")
+    path = Path(folder).expanduser() / f"{kind}.pt"
     if not path.is_file():
-        if not required:
-            return None
         raise FileNotFoundError(f"pretrained_dir={str(folder)!r} holds no {path.name}: point "
                                 f"it at a folder of checkpoints, or set it to None to train.")
     return checked_file(path)
@@ -169,7 +165,7 @@ class Run:
 
     @contextmanager
     def fitting(self, name: str):
-        """Time the fit (or the load from the cache or models/) of the mixture ``name``:
+        """Time the fit of the mixture ``name``:
         ``seconds_fitting[name]`` in metrics.json, one entry per mixture (sections 3-6).
 
         Examples
@@ -219,9 +215,16 @@ def load_metrics(path) -> dict:
 
 
 def without_timings(metrics: dict) -> dict:
-    """The metrics less the fields that vary between two runs of the same settings (times, and
-    the stack, which names the thread count)."""
-    return {k: v for k, v in metrics.items() if k not in VOLATILE_KEYS}
+    """The metrics less the fields that vary between two runs of the same settings (times, at
+    any depth, and the stack, which names the thread count).
+
+    Examples
+    --------
+    >>> without_timings({"a": 1, "seconds_total": 9.0, "baseline": {"seconds": 0.1, "b": 2}})
+    {'a': 1, 'baseline': {'b': 2}}
+    """
+    return {k: without_timings(v) if isinstance(v, dict) else v for k, v in metrics.items()
+            if k not in VOLATILE_KEYS and k != "seconds"}
 
 
 def show_table(table, index_name: str | None = None, digits: int = 4) -> None:
