@@ -58,3 +58,31 @@ def test_the_license_pyproject_names_is_there():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert project["license"] == "MIT"
     assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+
+
+def test_the_only_private_scikit_learn_names_are_its_parameter_constraints():
+    """#34: no private scikit-learn hook, function or attribute is used for the maths. The
+    parameter-constraint objects (sklearn.utils._param_validation), which scikit-learn-compatible
+    libraries use widely, are the one exception; if scikit-learn moves them, this says so."""
+    import ast
+    import importlib
+
+    used = {}
+    for path in (ROOT / "gae_helpers").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sklearn"):
+                private = node.module.split(".")[-1].startswith("_") or any(
+                    a.name.startswith("_") for a in node.names)
+                if private:
+                    used.setdefault(node.module, set()).update(a.name for a in node.names)
+    assert set(used) <= {"sklearn.utils._param_validation"}, used
+    module = "sklearn.utils._param_validation"
+    try:
+        constraints = importlib.import_module(module)
+        missing = [name for name in used.get(module, ()) if not hasattr(constraints, name)]
+    except ImportError:
+        missing = ["the module"]
+    assert not missing, (f"scikit-learn moved its parameter-constraint objects ({missing} of "
+                         f"{module}): find where they went (Interval, StrOptions, "
+                         f"validate_params, ...) and update the imports in gae_helpers, or pin "
+                         f"scikit-learn below this release in pyproject.toml.")
