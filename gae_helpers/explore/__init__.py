@@ -24,7 +24,8 @@ Modules:
 ``base``      the explorers' shared base: inputs, guarded callbacks, redraw, display.
 ``panels``    the matplotlib figure, PNG and panels they draw with.
 
-The latent maths they use live with the mixtures and samplers (re-exported here): :func:`~gae_helpers.measure.sampling.component_covariances`,
+The latent maths they use live with the samplers (re-exported here):
+:func:`~gae_helpers.measure.sampling.component_covariances`,
 :func:`~gae_helpers.measure.sampling.principal_axis` and
 :func:`~gae_helpers.measure.sampling.sample_with_spread`.
 
@@ -43,8 +44,8 @@ Examples
 >>> SamplerExplorer(lambda z: decode(autoencoder, z), gmm, names)     # doctest: +SKIP
 """
 
-from gae_helpers.measure.sampling import component_covariances, principal_axis
-from gae_helpers.measure.sampling import sample_with_spread
+from gae_helpers.measure.sampling import (component_covariances, principal_axis,
+                                          sample_with_spread)
 from gae_helpers.explore.sketch import SketchExplorer
 from gae_helpers.explore.sketching import prepare_sketch
 from gae_helpers.explore.morph import MorphExplorer

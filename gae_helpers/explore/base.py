@@ -4,8 +4,8 @@ redraw of its PNG and its three representations when displayed."""
 from __future__ import annotations
 
 import base64
-import html
 import contextlib
+import html
 import traceback
 
 import numpy as np
