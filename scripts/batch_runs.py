@@ -21,6 +21,7 @@ when any run failed. Neither the notebooks nor gae_helpers import dask: only thi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import importlib.util
 import itertools
@@ -128,7 +129,7 @@ def execute(run: Run) -> Result:
     with tempfile.TemporaryDirectory(prefix="gae-run-") as tmp, lock:
         out = Path(tmp) / "out"
         out.mkdir()
-        env = {"TQDM_DISABLE": "1", **run.env}
+        env = {"TQDM_DISABLE": "1", **_unlimited_threads(), **run.env}
         if run.fresh_cache:
             env["GAE_CACHE_DIR"] = str(Path(tmp) / "cache")
         try:
@@ -175,22 +176,34 @@ def place(result: Result, key: str) -> None:
     result.files = {}
 
 
-class _environ:
-    """Set ``env`` in os.environ (which the kernel inherits) for a block, then restore it."""
+def _unlimited_threads() -> dict:
+    """Dask's nanny sets OMP_NUM_THREADS=1 & co. in its workers (the config's
+    ``distributed.nanny.pre-spawn-environ``), right for tasks that share a process, not for a
+    kernel of its own: left there, torch and BLAS in the notebook ran on one core (a batch took
+    1.1x the serial loop). Those the nanny set are unset for the kernel (a run's env may set them)."""
+    import dask
 
-    def __init__(self, env):
-        self.env, self.saved = env, {}
+    preset = dask.config.get("distributed.nanny.pre-spawn-environ", {})
+    return {name: None for name, value in preset.items()
+            if name.endswith("_NUM_THREADS") and os.environ.get(name) == str(value)}
 
-    def __enter__(self):
-        self.saved = {k: os.environ.get(k) for k in self.env}
-        os.environ.update(self.env)
 
-    def __exit__(self, *exc):
-        for k, v in self.saved.items():
-            if v is None:
-                os.environ.pop(k, None)
+@contextlib.contextmanager
+def _environ(env: dict):
+    """``env`` set in os.environ (which the kernel inherits; None: unset) for a block."""
+    def put(values):
+        for name, value in values.items():
+            if value is None:
+                os.environ.pop(name, None)
             else:
-                os.environ[k] = v
+                os.environ[name] = str(value)
+
+    saved = {name: os.environ.get(name) for name in env}
+    put(env)
+    try:
+        yield
+    finally:
+        put(saved)
 
 
 def error_line(error: BaseException) -> str:
@@ -232,12 +245,13 @@ def run_batch(runs, client=None, scheduler=None, workers=None, force=False,
 
 def _submit(client, todo: dict, progress: bool) -> dict:
     """Submit ``todo`` ({index: (run, key)}) and place each run's files as it finishes."""
-    import cloudpickle
     from distributed import as_completed
     from tqdm.auto import tqdm
 
-    # Workers cannot import this script (scripts/ is no package): send its functions by value.
-    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    # Workers cannot import this script (scripts/ is no package): run as a script, its functions
+    # travel by value (cloudpickle, as __main__'s); imported (tests), the file is uploaded.
+    if __name__ != "__main__":
+        client.upload_file(__file__, load=False)
     futures = {client.submit(execute, run, key=f"{run.name}-{key[:12]}", pure=False): i
                for i, (run, key) in todo.items()}
     results = {}
@@ -259,32 +273,30 @@ def _submit(client, todo: dict, progress: bool) -> dict:
     return results
 
 
-class _client:
-    """The given client, else one on the scheduler's address, else on a LocalCluster (closed
-    on exit, with the cluster, whatever happened)."""
+@contextlib.contextmanager
+def _client(client, scheduler, workers):
+    """The given client, else one on the scheduler's address, else one on a LocalCluster on
+    127.0.0.1; whatever this opened is closed on exit, whatever happened."""
+    if client is not None:
+        yield client
+        return
+    import dask
+    from distributed import Client, LocalCluster
 
-    def __init__(self, client, scheduler, workers):
-        self.client, self.scheduler, self.workers = client, scheduler, workers
-        self.owned = []
-
-    def __enter__(self):
-        if self.client is not None:
-            return self.client
-        from distributed import Client, LocalCluster
-
-        address = self.scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS")
-        if address:
-            self.owned = [Client(address)]
-        else:
-            cluster = LocalCluster(n_workers=self.workers or default_workers(),
-                                   threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address=None)
-            self.owned = [cluster, Client(cluster)]
-        return self.owned[-1]
-
-    def __exit__(self, *exc):
-        for thing in reversed(self.owned):
-            thing.close()
+    address = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS")
+    if address:
+        with Client(address) as client:
+            yield client
+        return
+    # A run whose worker died is retried on another (its third death fails it); with no worker
+    # left (none restarted), the waiting runs fail after 5 minutes instead of hanging.
+    with dask.config.set({"distributed.scheduler.allowed-failures": 3,
+                          "distributed.scheduler.no-workers-timeout": "300s"}), \
+            LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
+                         processes=True, host="127.0.0.1",
+                         dashboard_address="127.0.0.1:0") as cluster, \
+            Client(cluster) as client:
+        yield client
 
 
 def summary(results) -> str:
