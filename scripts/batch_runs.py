@@ -8,14 +8,15 @@
                                                             # $DASK_SCHEDULER_ADDRESS, else a
                                                             # LocalCluster on 127.0.0.1)
 
-Each run is one task: papermill executes its notebook (cwd: the notebook's folder) with
-``output_dir`` set to a temporary folder beside the run's output folder; when it finishes, a
-stamp (a key over the notebook's bytes, its parameters, env and the gae_helpers source) is
-written last and the folder is renamed into place, so an output folder is either a finished run
-or absent. A rerun skips every run whose stamp matches its key. A failed run (its notebook's
-error, a crash) is reported and the others go on; a worker that dies mid-run has its run retried
-on another one (the scheduler's ``distributed.scheduler.allowed-failures``). The exit status is 1
-when any run failed. Neither the notebooks nor gae_helpers import dask: only this script does.
+Each run is one task: papermill executes its notebook (cwd: the notebook's folder) into a
+temporary folder on its worker, whose files come back to this process; they are written beside
+the run's output folder, a stamp last (a key over the notebook's bytes, its parameters, env and
+the gae_helpers source), and renamed into place, so an output folder is a finished run or absent.
+A rerun skips every run whose stamp matches its key. A failed run (its notebook's error, a
+crash) is reported and the others go on; a worker that dies mid-run has its run retried on
+another one (the scheduler's ``distributed.scheduler.allowed-failures``). The exit status is 1
+when any run failed, after a table of every run. Neither the notebooks nor gae_helpers import
+dask: only this script does.
 """
 
 from __future__ import annotations
@@ -43,9 +44,11 @@ COMPARISON = ROOT / "notebooks" / "03_gae_vs_vae.ipynb"
 STAMP = ".batch-run.json"  # in each finished output folder, written last
 # Runs of the walkthrough: (dataset, the executed notebook's name, as `make reproduce` names it)
 DATASETS = {"mnist": "01_mnist.ipynb", "fashion-mnist": "02_fashion_mnist.ipynb"}
-# On 2 cores one notebook at a time was fastest (README, "Batches of runs"): each kernel's torch
-# and BLAS already use every core, so two runs at once only share them and add memory.
-CORES_PER_WORKER = 2
+# A LocalCluster runs one notebook per core, each kernel on cores / workers threads: on 2 cores,
+# 4 digits runs took 69 s so, against 91 s one at a time on both cores and 93 s for the serial
+# papermill loop (README, "Batches of runs"). A kernel of a full MNIST run holds about 1.3 GB,
+# hence at most one worker per 3 GiB of memory.
+GIB_PER_WORKER = 3
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ class Result:
     status: str  # "ok", "failed" or "skipped" (finished before, unchanged)
     seconds: float = 0.0
     error: str = ""
+    worker: str = ""  # the worker's address
     files: dict = field(default_factory=dict, repr=False)  # {path in the folder: bytes}
 
 
@@ -116,20 +120,22 @@ def finished(run: Run, key: str) -> bool:
         return False
 
 
-def execute(run: Run) -> Result:
+def execute(run: Run, threads: int | None = None) -> Result:
     """The task: papermill runs the notebook into a temporary folder of the worker's; the
     Result carries that folder's files back, so the worker needs no shared filesystem. A failure
-    comes back as a failed Result with the notebook's error, so a bad run is one line."""
+    comes back as a failed Result with the notebook's error, so a bad run is one line. The
+    kernel's torch and BLAS get ``threads`` threads (None: as many as the machine has)."""
     import papermill
     from distributed import get_worker
 
     # os.environ is what the kernel inherits: one run at a time per worker process.
-    lock = vars(get_worker()).setdefault("_batch_runs_lock", threading.Lock())
+    worker = get_worker()
+    lock = vars(worker).setdefault("_batch_runs_lock", threading.Lock())
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="gae-run-") as tmp, lock:
         out = Path(tmp) / "out"
         out.mkdir()
-        env = {"TQDM_DISABLE": "1", **_unlimited_threads(), **run.env}
+        env = {"TQDM_DISABLE": "1", **_kernel_threads(threads), **run.env}
         if run.fresh_cache:
             env["GAE_CACHE_DIR"] = str(Path(tmp) / "cache")
         try:
@@ -139,7 +145,8 @@ def execute(run: Run) -> Result:
                     parameters={**run.parameters, "output_dir": str(out)},
                     cwd=str(run.notebook.parent), progress_bar=False, log_output=False)
         except Exception as error:  # noqa: BLE001 - every failure is this run's, reported
-            return Result(run, "failed", time.perf_counter() - start, error_line(error))
+            return Result(run, "failed", time.perf_counter() - start, error_line(error),
+                          worker.address)
         # The files name the folder they end in, as `make reproduce` gives it (from the cwd).
         final = os.path.relpath(run.folder, run.notebook.parent).encode()
         files = {}
@@ -148,7 +155,7 @@ def execute(run: Run) -> Result:
             if path.suffix in (".ipynb", ".json"):
                 data = data.replace(str(out).encode(), final)
             files[str(path.relative_to(out))] = data
-    return Result(run, "ok", time.perf_counter() - start, files=files)
+    return Result(run, "ok", time.perf_counter() - start, worker=worker.address, files=files)
 
 
 def place(result: Result, key: str) -> None:
@@ -167,7 +174,8 @@ def place(result: Result, key: str) -> None:
     run = result.run
     (tmp / STAMP).write_text(json.dumps({"key": key, "notebook": str(run.notebook),
                                          "parameters": run.parameters, "env": run.env,
-                                         "seconds": round(result.seconds, 1)}, indent=1) + "\n")
+                                         "seconds": round(result.seconds, 1),
+                                         "worker": result.worker}, indent=1) + "\n")
     old = tmp.with_name(tmp.name.replace(".partial-", ".old-"))
     if folder.exists():
         os.replace(folder, old)
@@ -176,16 +184,18 @@ def place(result: Result, key: str) -> None:
     result.files = {}
 
 
-def _unlimited_threads() -> dict:
-    """Dask's nanny sets OMP_NUM_THREADS=1 & co. in its workers (the config's
-    ``distributed.nanny.pre-spawn-environ``), right for tasks that share a process, not for a
-    kernel of its own: left there, torch and BLAS in the notebook ran on one core (a batch took
-    1.1x the serial loop). Those the nanny set are unset for the kernel (a run's env may set them)."""
+def _kernel_threads(threads: int | None) -> dict:
+    """The kernel's thread limits. Dask's nanny sets OMP_NUM_THREADS=1 & co. in its workers (the
+    config's ``distributed.nanny.pre-spawn-environ``), right for tasks that share a process, not
+    for a kernel of its own: left there, a lone run's torch and BLAS used one core of two. So
+    they are ``threads`` where given, else those the nanny set are unset."""
     import dask
 
     preset = dask.config.get("distributed.nanny.pre-spawn-environ", {})
-    return {name: None for name, value in preset.items()
-            if name.endswith("_NUM_THREADS") and os.environ.get(name) == str(value)}
+    names = [name for name in preset if name.endswith("_NUM_THREADS")]
+    if threads is not None:
+        return {name: threads for name in names}
+    return {name: None for name in names if os.environ.get(name) == str(preset[name])}
 
 
 @contextlib.contextmanager
@@ -215,14 +225,19 @@ def error_line(error: BaseException) -> str:
 
 
 def default_workers() -> int:
-    return max(1, (os.cpu_count() or 1) // CORES_PER_WORKER)
+    """One per core, at most one per GIB_PER_WORKER of memory."""
+    import psutil  # a dependency of distributed
+
+    memory = psutil.virtual_memory().total // (GIB_PER_WORKER * 2**30)
+    return max(1, min(os.cpu_count() or 1, memory))
 
 
 def run_batch(runs, client=None, scheduler=None, workers=None, force=False,
               progress=True) -> list:
     """Run ``runs`` (skipping finished ones unless ``force``) on ``client``, else on the cluster
     at ``scheduler`` (or $DASK_SCHEDULER_ADDRESS), else on a LocalCluster of ``workers``
-    processes (default: one per CORES_PER_WORKER cores) listening on 127.0.0.1, closed after.
+    processes (default: one per core, kernels on cores / workers threads each) listening on
+    127.0.0.1, closed after.
     Returns a Result per run, in the order given."""
     runs = [replace(r, notebook=r.notebook.resolve(), output=r.output.resolve()) for r in runs]
     folders = [r.folder for r in runs]
@@ -238,12 +253,12 @@ def run_batch(runs, client=None, scheduler=None, workers=None, force=False,
                if not force and finished(run, key)}
     todo = {i: (run, key) for i, (run, key) in enumerate(zip(runs, keys)) if i not in results}
     if todo:
-        with _client(client, scheduler, workers) as dask_client:
-            results.update(_submit(dask_client, todo, progress))
+        with _client(client, scheduler, workers) as (dask_client, threads):
+            results.update(_submit(dask_client, todo, threads, progress))
     return [results[i] for i in range(len(runs))]
 
 
-def _submit(client, todo: dict, progress: bool) -> dict:
+def _submit(client, todo: dict, threads, progress: bool) -> dict:
     """Submit ``todo`` ({index: (run, key)}) and place each run's files as it finishes."""
     from distributed import as_completed
     from tqdm.auto import tqdm
@@ -252,7 +267,7 @@ def _submit(client, todo: dict, progress: bool) -> dict:
     # travel by value (cloudpickle, as __main__'s); imported (tests), the file is uploaded.
     if __name__ != "__main__":
         client.upload_file(__file__, load=False)
-    futures = {client.submit(execute, run, key=f"{run.name}-{key[:12]}", pure=False): i
+    futures = {client.submit(execute, run, threads, key=f"{run.name}-{key[:12]}", pure=False): i
                for i, (run, key) in todo.items()}
     results = {}
     with tqdm(total=len(futures), desc="notebook runs", unit="run", disable=not progress) as bar:
@@ -275,10 +290,11 @@ def _submit(client, todo: dict, progress: bool) -> dict:
 
 @contextlib.contextmanager
 def _client(client, scheduler, workers):
-    """The given client, else one on the scheduler's address, else one on a LocalCluster on
-    127.0.0.1; whatever this opened is closed on exit, whatever happened."""
+    """(client, kernel threads): the given client, else one on the scheduler's address (kernels
+    use their machine's cores), else one on a LocalCluster on 127.0.0.1 (kernels share the
+    cores among the workers); whatever this opened is closed on exit, whatever happened."""
     if client is not None:
-        yield client
+        yield client, None
         return
     import dask
     from distributed import Client, LocalCluster
@@ -286,17 +302,18 @@ def _client(client, scheduler, workers):
     address = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS")
     if address:
         with Client(address) as client:
-            yield client
+            yield client, None
         return
     # A run whose worker died is retried on another (its third death fails it); with no worker
     # left (none restarted), the waiting runs fail after 5 minutes instead of hanging.
+    workers = workers or default_workers()
     with dask.config.set({"distributed.scheduler.allowed-failures": 3,
                           "distributed.scheduler.no-workers-timeout": "300s"}), \
-            LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
+            LocalCluster(n_workers=workers, threads_per_worker=1,
                          processes=True, host="127.0.0.1",
                          dashboard_address="127.0.0.1:0") as cluster, \
             Client(cluster) as client:
-        yield client
+        yield client, max(1, (os.cpu_count() or 1) // workers)
 
 
 def summary(results) -> str:
@@ -377,14 +394,15 @@ def main(argv=None) -> int:
     common.add_argument("--scheduler", help="address of a running Dask scheduler "
                         "(default: $DASK_SCHEDULER_ADDRESS, else a LocalCluster)")
     common.add_argument("--workers", type=int, help="LocalCluster worker processes "
-                        f"(default: one per {CORES_PER_WORKER} cores, {default_workers()} here)")
+                        f"(default: one per core, {default_workers()} here; `make results`: 1)")
     common.add_argument("--force", action="store_true", help="rerun finished runs too")
-    common.add_argument("--runs", type=Path, default=Path("runs"), help="output root (runs/)")
     sub = parser.add_subparsers(dest="batch", required=True)
     s = sub.add_parser("seeds", parents=[common], help="the walkthroughs over seeds")
     s.add_argument("seeds", help="e.g. 0-9, '1 2', 1,2,5 (seed 0: the default run)")
+    s.add_argument("--runs", type=Path, default=Path("runs"), help="output root (runs/)")
     r = sub.add_parser("results", parents=[common], help="every run `make results` collects")
     r.add_argument("--seeds", default="0-2")
+    r.add_argument("--runs", type=Path, default=Path("runs"), help="output root (runs/)")
     g = sub.add_parser("grid", parents=[common], help="one notebook over a grid of parameters")
     g.add_argument("notebook", type=Path)
     g.add_argument("output", help="output folder, formatted with the run's parameters")

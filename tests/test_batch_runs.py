@@ -120,10 +120,11 @@ def test_a_killed_worker_is_retried(client, tmp_path):
 @needs_dask
 def test_own_cluster_listens_on_loopback_and_is_closed(monkeypatch):
     monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
-    with batch_runs._client(None, None, 1) as client:
+    with batch_runs._client(None, None, 1) as (client, threads):
         cluster = client.cluster
         addresses = [client.scheduler.address, *client.scheduler_info()["workers"]]
     assert all(a.startswith("tcp://127.0.0.1:") for a in addresses), addresses
+    assert threads == os.cpu_count()  # a lone worker's kernels use every core
     assert client.status == "closed" and cluster.status.name == "closed"
 
 
