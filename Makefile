@@ -10,7 +10,15 @@ STAMP := $(ENV_DIR)/.gae-helpers-installed
 # Headless runs keep no training progress bar in the saved notebook (papermill shows cells).
 PAPERMILL := TQDM_DISABLE=1 $(PYTHON) -m papermill --cwd notebooks --log-level WARNING
 RUNS ?= runs
-SEEDS ?= 1 2  # seed 0 is the default run of `make reproduce`
+# Seeds of `make seeds` and `make results`: ranges and lists (SEEDS=0-9, SEEDS='0 1 5'); seed 0 is
+# the default run (runs/mnist, runs/fashion-mnist), the others runs/seeds/<dataset>-<seed>.
+SEEDS ?= 0-2
+# Batches of notebook runs (make results, make seeds) are tasks on Dask (scripts/batch_runs.py):
+# a LocalCluster on 127.0.0.1 by default, BATCH_ARGS='--scheduler tcp://HOST:8786' (or
+# DASK_SCHEDULER_ADDRESS) for a running cluster, BATCH_ARGS='--workers 1' to change its size
+# (default: one worker per core).
+BATCH := $(PYTHON) scripts/batch_runs.py
+BATCH_ARGS ?=
 
 # The notebooks' kernels run in notebooks/: relative paths given from here must not break.
 ifdef GAE_DATA_DIR
@@ -100,34 +108,25 @@ reproduce: $(STAMP)
 	@echo "Executed notebooks, figures and metrics.json: $(RUNS)/*/"
 
 # Every result the README quotes, into runs/ and then results/ (each run's metrics.json with
-# its command), and the README's generated blocks from them: the default runs, the shipped-model
-# runs, the accurate preset, the seeds, both walkthroughs on the float32 path, and make bench's
-# figures without its walkthrough section (about an hour on a 2-core CPU; one job at a time).
-results: reproduce seeds
-	@mkdir -p $(RUNS)/shipped/mnist $(RUNS)/shipped/fashion-mnist $(RUNS)/accurate/mnist \
-	    $(RUNS)/float32/mnist $(RUNS)/float32/fashion-mnist
-	for ds in mnist fashion-mnist; do \
-	    GAE_CACHE_DIR=$$(mktemp -d) $(PAPERMILL) $(WALKTHROUGH) $(RUNS)/shipped/$$ds/run.ipynb \
-	        -p dataset $$ds -p pretrained_dir shipped -p output_dir ../$(RUNS)/shipped/$$ds || exit 1; \
-	    GAE_PRECISION=float32 $(PAPERMILL) $(WALKTHROUGH) $(RUNS)/float32/$$ds/run.ipynb \
-	        -p dataset $$ds -p output_dir ../$(RUNS)/float32/$$ds || exit 1; \
-	done
-	$(PAPERMILL) $(WALKTHROUGH) $(RUNS)/accurate/mnist/run.ipynb -p dataset mnist \
-	    -p preset accurate -p output_dir ../$(RUNS)/accurate/mnist
+# its command), and the README's generated blocks from them: one batch of notebook runs (the
+# default runs, the comparison on both datasets, the seeds, the shipped-model runs with an empty
+# model cache, both walkthroughs on the float32 path, the accurate preset; a rerun skips the
+# finished ones), then make bench's figures without its walkthrough section (about an hour on a
+# 2-core CPU). The README quotes their seconds, so one run at a time (--workers 1), on an
+# otherwise idle machine.
+results: $(STAMP)
+	$(BATCH) results --seeds "$(SEEDS)" --runs $(RUNS) --workers 1 $(BATCH_ARGS)
 	$(PYTHON) scripts/benchmark.py --skip-notebooks | tee $(RUNS)/bench.txt
 	$(PYTHON) scripts/summarise_runs.py collect $(RUNS)
 	$(PYTHON) scripts/summarise_runs.py readme
 
-# The headline accuracies over several seeds (mean and standard deviation), for the README.
+# The headline accuracies over several seeds (mean and standard deviation), for the README:
+# `make seeds SEEDS=0-4` runs the five (finished ones skipped), collects runs/ into results/
+# and rewrites the README's blocks (its seed rows are over the seeds in results/).
 seeds: $(STAMP)
-	@for seed in $(SEEDS); do \
-	    mkdir -p $(RUNS)/seeds/mnist-$$seed $(RUNS)/seeds/fashion-mnist-$$seed; \
-	    $(PAPERMILL) $(WALKTHROUGH) $(RUNS)/seeds/mnist-$$seed/01_mnist.ipynb -p dataset mnist \
-	        -p seed $$seed -p output_dir ../$(RUNS)/seeds/mnist-$$seed || exit 1; \
-	    $(PAPERMILL) $(WALKTHROUGH) $(RUNS)/seeds/fashion-mnist-$$seed/02_fashion_mnist.ipynb \
-	        -p dataset fashion-mnist -p seed $$seed \
-	        -p output_dir ../$(RUNS)/seeds/fashion-mnist-$$seed || exit 1; \
-	done
+	$(BATCH) seeds "$(SEEDS)" --runs $(RUNS) $(BATCH_ARGS)
+	$(PYTHON) scripts/summarise_runs.py collect $(RUNS)
+	$(PYTHON) scripts/summarise_runs.py readme
 
 # The committed models in models/: the judges (the instruments every run is scored with), then
 # the default autoencoders and the comparison's pair; each recorded in models/manifest.json.

@@ -43,11 +43,19 @@ SOURCES = {
                                          f"-p preset accurate)"),
     **{f"float32-{ds}": (f"float32/{ds}", f"make results (GAE_PRECISION=float32 {_NB} "
                                            f"-p dataset {ds})") for ds in ("mnist", "fashion-mnist")},
-    **{f"seeds/{ds}-{seed}": (f"seeds/{ds}-{seed}",
-                              f"make seeds ({_NB} -p dataset {ds} -p seed {seed})")
-       for ds in ("mnist", "fashion-mnist") for seed in (1, 2)},
 }
 DATASETS = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
+_SEED = re.compile(r"(?P<ds>mnist|fashion-mnist)-(?P<seed>[1-9][0-9]*)")
+
+
+def seed_sources(folder: Path) -> dict:
+    """Like SOURCES, for the seed runs present in ``folder/seeds/`` (``runs/`` or ``results/``):
+    ``<dataset>-<seed>`` for seeds 1 and up, as many as `make seeds SEEDS=...` made (seed 0 is
+    the default run, ``<dataset>/``)."""
+    return {f"seeds/{path.name}": (f"seeds/{path.name}", f"make seeds ({_NB} -p dataset "
+                                                         f"{m['ds']} -p seed {m['seed']})")
+            for path in sorted((folder / "seeds").glob("*"))
+            if (m := _SEED.fullmatch(path.name)) and (path / "metrics.json").is_file()}
 POST = {"mnist": 0.9766, "fashion-mnist": 0.8538}  # the post's test accuracy (quoted, not run)
 
 
@@ -55,7 +63,7 @@ def collect(runs: Path, results: Path = RESULTS) -> list:
     """Copy each run's metrics.json into ``results/<name>/`` with its command; the bench's
     output too. Returns the names written."""
     written = []
-    for name, (folder, command) in SOURCES.items():
+    for name, (folder, command) in {**SOURCES, **seed_sources(runs)}.items():
         source = runs / folder / "metrics.json"
         if not source.is_file():
             continue
@@ -89,7 +97,8 @@ def collect(runs: Path, results: Path = RESULTS) -> list:
 def load(results: Path = RESULTS) -> dict:
     """Every committed result: ``{name: metrics}`` and ``"bench": {line name: value}``."""
     out = {name: json.loads((results / name / "metrics.json").read_text())
-           for name in SOURCES if (results / name / "metrics.json").is_file()}
+           for name in {**SOURCES, **seed_sources(results)}
+           if (results / name / "metrics.json").is_file()}
     targets = results / "make-targets.json"
     if targets.is_file():
         record = json.loads(targets.read_text())
@@ -130,9 +139,21 @@ def mean_sd(values) -> str:
     return f"{statistics.mean(values):.4f} ± {statistics.stdev(values):.4f}"
 
 
+def seed_numbers(r: dict, ds: str) -> list:
+    """The seeds with a committed run: 0 (the default run) and each ``seeds/<ds>-<seed>``."""
+    return [0] + sorted(int(name.rsplit("-", 1)[1]) for name in r
+                        if name.startswith(f"seeds/{ds}-"))
+
+
 def seeds(r: dict, ds: str, key: str) -> list:
-    runs = [r[ds]] + [r[f"seeds/{ds}-{s}"] for s in (1, 2) if f"seeds/{ds}-{s}" in r]
-    return [m[key] for m in runs]
+    return [r[ds][key]] + [r[f"seeds/{ds}-{s}"][key] for s in seed_numbers(r, ds)[1:]]
+
+
+def seed_span(numbers: list) -> str:
+    """``0-4`` for consecutive seeds, else ``0, 1, 5``."""
+    if numbers == list(range(numbers[0], numbers[-1] + 1)):
+        return f"{numbers[0]}-{numbers[-1]}"
+    return ", ".join(map(str, numbers))
 
 
 def fd(row: dict) -> str:
@@ -155,9 +176,11 @@ def block_accuracy(r: dict) -> str:
              *(f4(r[ds]["accuracy_test_post_components"]) for ds in dss)],
             ["this project, defaults (12 components)",
              *(f"**{f4(r[ds]['accuracy_test'])}**" for ds in dss)]]
-    n_seeds = {ds: len(seeds(r, ds, "accuracy_test")) for ds in dss}
-    if all(n > 1 for n in n_seeds.values()):
-        rows.append([f"defaults over seeds 0-{n_seeds[dss[0]] - 1} (mean ± sd, `make seeds`)",
+    numbers = {ds: seed_numbers(r, ds) for ds in dss}
+    if all(len(n) > 1 for n in numbers.values()):
+        spans = ("; ".join(f"{DATASETS[ds]} {seed_span(n)}" for ds, n in numbers.items())
+                 if len({tuple(n) for n in numbers.values()}) > 1 else seed_span(numbers[dss[0]]))
+        rows.append([f"defaults over seeds {spans} (mean ± sd, `make seeds`)",
                      *(mean_sd(seeds(r, ds, "accuracy_test")) for ds in dss)])
         rows.append(["the post's 6 components over the same seeds",
                      *(mean_sd(seeds(r, ds, "accuracy_test_post_components")) for ds in dss)])
