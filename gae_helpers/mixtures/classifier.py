@@ -41,8 +41,8 @@ class GMMClassifier(ClassifierMixin, BaseEstimator):
         Seeds every mixture.
     n_jobs : int or None, default=None
         Classes fitted at once, in threads, each on one BLAS thread
-        (:func:`~gae_helpers.mixtures.threads.run_in_threads`): on two cores, two threads
-        fit the same mixtures in about half the time.
+        (:func:`~gae_helpers.mixtures.threads.run_in_threads`): the same mixtures, sooner on
+        two cores (docs/search.md, rounds 5 and 9).
 
     Attributes
     ----------
